@@ -1,0 +1,106 @@
+#include "agent/bpf/probes.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include <cstring>
+
+#include "agent/bpf/preflight.h"
+#include "process.skel.h"
+#include "sockets.skel.h"
+
+namespace hostlens::bpf {
+namespace {
+
+void CollectPrograms(bpf_object* obj, const char* object_name, std::vector<AttachedProgram>* out) {
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, obj) {
+    out->push_back({bpf_program__name(prog), bpf_program__section_name(prog), object_name});
+  }
+}
+
+// Makes every map of `obj` that `owner` also has use the owner's map.
+int ReuseSharedMaps(bpf_object* owner, bpf_object* obj) {
+  bpf_map* map;
+  bpf_object__for_each_map(map, obj) {
+    const char* name = bpf_map__name(map);
+    if (std::strchr(name, '.')) continue;  // .rodata, .bss: per object
+    bpf_map* shared = bpf_object__find_map_by_name(owner, name);
+    if (!shared) continue;
+    int err = bpf_map__reuse_fd(map, bpf_map__fd(shared));
+    if (err) return err;
+  }
+  return 0;
+}
+
+}  // namespace
+
+std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig& config) {
+  std::unique_ptr<Probes> probes(new Probes());
+
+  probes->process_ = hl_process__open();
+  if (!probes->process_) return DescribeBpfFailure("open BPF object process", -errno);
+  auto* process = probes->process_;
+  process->rodata->targ_exec_pending = config.exec_pending;
+  process->rodata->targ_port_selectors = !config.listen_ports.empty();
+  process->rodata->targ_self_tgid = config.self_tgid;
+  bpf_map__set_max_entries(process->maps.events, config.ring_buffer_bytes);
+  bpf_map__set_max_entries(process->maps.tracked, config.max_tracked_processes);
+  if (int err = hl_process__load(process)) return DescribeBpfFailure("load BPF object process", err);
+
+  for (const auto& [port, selector] : config.listen_ports) {
+    if (bpf_map_update_elem(bpf_map__fd(process->maps.listen_ports), &port, &selector, BPF_ANY)) {
+      return DescribeBpfFailure("configure port selector " + std::to_string(port), -errno);
+    }
+  }
+
+  probes->sockets_ = hl_sockets__open();
+  if (!probes->sockets_) return DescribeBpfFailure("open BPF object sockets", -errno);
+  if (int err = ReuseSharedMaps(process->obj, probes->sockets_->obj)) {
+    return DescribeBpfFailure("share maps with BPF object sockets", err);
+  }
+  if (int err = hl_sockets__load(probes->sockets_)) {
+    return DescribeBpfFailure("load BPF object sockets", err);
+  }
+
+  if (int err = hl_process__attach(process)) {
+    return DescribeBpfFailure("attach BPF programs of process", err);
+  }
+  if (int err = hl_sockets__attach(probes->sockets_)) {
+    return DescribeBpfFailure("attach BPF programs of sockets", err);
+  }
+  CollectPrograms(process->obj, "process", &probes->programs_);
+  CollectPrograms(probes->sockets_->obj, "sockets", &probes->programs_);
+  return probes;
+}
+
+Probes::~Probes() {
+  // Sockets reuses the process object's maps, so it goes first.
+  hl_sockets__destroy(sockets_);
+  hl_process__destroy(process_);
+}
+
+int Probes::events_fd() const { return bpf_map__fd(process_->maps.events); }
+int Probes::tracked_fd() const { return bpf_map__fd(process_->maps.tracked); }
+
+bool Probes::Track(uint32_t tgid, uint32_t selector) {
+  hl_tracked value{selector, HL_TRACK_ON};
+  return bpf_map_update_elem(tracked_fd(), &tgid, &value, BPF_ANY) == 0;
+}
+
+void Probes::Untrack(uint32_t tgid) { bpf_map_delete_elem(tracked_fd(), &tgid); }
+
+std::array<uint64_t, HL_CNT_MAX> Probes::ReadCounters() const {
+  std::array<uint64_t, HL_CNT_MAX> totals{};
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return totals;
+  std::vector<uint64_t> per_cpu(cpus);
+  const int fd = bpf_map__fd(process_->maps.counters);
+  for (uint32_t i = 0; i < HL_CNT_MAX; ++i) {
+    if (bpf_map_lookup_elem(fd, &i, per_cpu.data()) != 0) continue;
+    for (uint64_t v : per_cpu) totals[i] += v;
+  }
+  return totals;
+}
+
+}  // namespace hostlens::bpf

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "agent/bpf/error.h"
+#include "hostlens/abi/events.h"
+
+struct hl_process;
+struct hl_sockets;
+struct bpf_map;
+
+namespace hostlens::bpf {
+
+struct ProbeConfig {
+  uint32_t self_tgid = 0;
+  // Untracked processes that exec are captured as PENDING until the agent
+  // decides (needed when a selector matches on the executable).
+  bool exec_pending = false;
+  std::map<uint16_t, uint32_t> listen_ports;  // --port selectors: port -> selector index
+  uint32_t ring_buffer_bytes = 8u << 20;
+  uint32_t max_tracked_processes = 65536;
+};
+
+struct AttachedProgram {
+  std::string name;     // e.g. handle_fork
+  std::string section;  // e.g. raw_tp/sched_process_fork
+  std::string object;   // process, sockets
+};
+
+// Owns every BPF object of the agent (RAII: destroying it detaches and frees
+// all programs, links and maps). Load() runs open -> set config -> load ->
+// attach; the maps shared across objects (tracked, events, counters) are
+// created once by the first object and reused by the others.
+class Probes {
+ public:
+  static std::variant<std::unique_ptr<Probes>, LoadError> Load(const ProbeConfig& config);
+  ~Probes();
+  Probes(const Probes&) = delete;
+  Probes& operator=(const Probes&) = delete;
+
+  int events_fd() const;
+  int tracked_fd() const;
+
+  // Tracked-set maintenance; false when the kernel refused (map full).
+  bool Track(uint32_t tgid, uint32_t selector);
+  void Untrack(uint32_t tgid);
+
+  // BPF-side loss counters summed over CPUs, indexed by enum hl_counter.
+  std::array<uint64_t, HL_CNT_MAX> ReadCounters() const;
+
+  const std::vector<AttachedProgram>& programs() const { return programs_; }
+
+ private:
+  Probes() = default;
+  hl_process* process_ = nullptr;
+  hl_sockets* sockets_ = nullptr;
+  std::vector<AttachedProgram> programs_;
+};
+
+}  // namespace hostlens::bpf

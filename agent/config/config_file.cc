@@ -1,0 +1,274 @@
+#include "agent/config/config_file.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <utility>
+
+namespace hostlens::config {
+namespace {
+
+// A config file is a few hundred bytes; the cap keeps `--config /dev/zero` from hanging startup.
+constexpr size_t kMaxConfigBytes = 1 << 20;
+
+constexpr std::string_view kTopLevelKeys =
+    "listen, log_level, procfs, ring_buffer_size, max_tracked_processes, selectors";
+constexpr std::string_view kSelectorKeys = "service_name, pid, port, exe";
+
+std::string Describe(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a mapping";
+    case YAML::NodeType::Scalar:
+      return "a single value";
+    default:
+      return "nothing";
+  }
+}
+
+// Walks the document and keeps the first problem with where it is, so the user fixes the file
+// from top to bottom.
+class SettingsReader {
+ public:
+  bool Read(const YAML::Node& root, FileSettings* settings) {
+    if (root.IsNull()) return true;
+    if (!root.IsMap()) {
+      return Fail(root.Mark(),
+                  "expected a mapping of settings (key: value), got " + Describe(root));
+    }
+    std::set<std::string> seen;
+    for (const auto& entry : root) {
+      std::string key;
+      if (!ReadKey(entry.first, &seen, &key)) return false;
+      bool ok = true;
+      if (key == "listen") {
+        ok = ReadValue(entry, ParseListenAddress, &settings->listen);
+      } else if (key == "log_level") {
+        ok = ReadValue(entry, ParseLogLevel, &settings->log_level);
+      } else if (key == "procfs") {
+        ok = ReadProcfs(entry, &settings->procfs);
+      } else if (key == "ring_buffer_size") {
+        ok = ReadValue(entry, ParseRingBufferSize, &settings->ring_buffer_bytes);
+      } else if (key == "max_tracked_processes") {
+        ok = ReadValue(entry, ParseMaxTrackedProcesses, &settings->max_tracked_processes);
+      } else if (key == "selectors") {
+        ok = ReadSelectors(entry.second, &settings->selectors);
+      } else {
+        ok = Fail(entry.first.Mark(),
+                  "unknown key " + Quote(key) + " (known: " + std::string(kTopLevelKeys) + ")");
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  // "line N: <problem>"
+  const std::string& problem() const { return problem_; }
+
+ private:
+  using Entry = std::pair<YAML::Node, YAML::Node>;
+
+  bool Fail(const YAML::Mark& mark, std::string message) {
+    problem_ = mark.is_null() ? std::move(message)
+                              : "line " + std::to_string(mark.line + 1) + ": " + std::move(message);
+    return false;
+  }
+
+  bool ReadKey(const YAML::Node& key_node, std::set<std::string>* seen, std::string* key) {
+    if (!key_node.IsScalar()) {
+      return Fail(key_node.Mark(), "expected a key name, got " + Describe(key_node));
+    }
+    *key = key_node.Scalar();
+    if (!seen->insert(*key).second) return Fail(key_node.Mark(), "duplicate key " + Quote(*key));
+    return true;
+  }
+
+  // An empty value ("key:") has no position of its own worth showing: yaml-cpp places it on the
+  // next line. Problems with it are reported on the key's line.
+  bool ReadScalar(const Entry& entry, std::string* text) {
+    const auto& [key, value] = entry;
+    if (value.IsNull()) return Fail(key.Mark(), key.Scalar() + ": missing value");
+    if (!value.IsScalar()) {
+      return Fail(value.Mark(), key.Scalar() + ": expected a single value, got " + Describe(value));
+    }
+    *text = value.Scalar();
+    return true;
+  }
+
+  template <typename T>
+  bool ReadValue(const Entry& entry, std::optional<T> (*parse)(std::string_view, std::string*),
+                 std::optional<T>* out) {
+    std::string text;
+    if (!ReadScalar(entry, &text)) return false;
+    std::string error;
+    *out = parse(text, &error);
+    if (!*out) return Fail(entry.second.Mark(), entry.first.Scalar() + ": " + error);
+    return true;
+  }
+
+  bool ReadProcfs(const Entry& entry, std::optional<std::string>* out) {
+    std::string path;
+    if (!ReadScalar(entry, &path)) return false;
+    std::string error;
+    if (!CheckDirectory(path, &error)) return Fail(entry.second.Mark(), "procfs: " + error);
+    *out = std::move(path);
+    return true;
+  }
+
+  bool ReadSelectors(const YAML::Node& list, std::vector<Selector>* selectors) {
+    // An empty "selectors:" is what is left after commenting out every item; it means none.
+    if (list.IsNull()) return true;
+    if (!list.IsSequence()) {
+      return Fail(list.Mark(), "selectors: expected a list, got " + Describe(list));
+    }
+    for (const YAML::Node& item : list) {
+      Selector selector;
+      if (!ReadSelector(item, &selector)) return false;
+      selectors->push_back(std::move(selector));
+    }
+    return true;
+  }
+
+  bool ReadSelector(const YAML::Node& item, Selector* selector) {
+    if (!item.IsMap()) {
+      return Fail(item.Mark(),
+                  "selectors: expected a mapping like {service_name: api, port: 8080}"
+                  ", got " +
+                      Describe(item));
+    }
+    std::set<std::string> seen;
+    std::optional<std::string> service_name;
+    std::vector<std::string> kinds;  // which of pid/port/exe were given, to name them in errors
+    for (const auto& entry : item) {
+      std::string key;
+      if (!ReadKey(entry.first, &seen, &key)) return false;
+      if (key != "service_name" && key != "pid" && key != "port" && key != "exe") {
+        return Fail(entry.first.Mark(), "unknown selector key " + Quote(key) +
+                                            " (known: " + std::string(kSelectorKeys) + ")");
+      }
+      std::string text;
+      if (!ReadScalar(entry, &text)) return false;
+      if (key == "service_name") {
+        if (text.empty()) return Fail(entry.second.Mark(), "service_name: must not be empty");
+        service_name = std::move(text);
+        continue;
+      }
+      kinds.push_back(key);
+      std::string error;
+      std::optional<Selector> parsed = ParseTarget(key, text, &error);
+      if (!parsed) return Fail(entry.second.Mark(), key + ": " + error);
+      *selector = std::move(*parsed);
+    }
+    if (kinds.size() != 1) {
+      return Fail(item.Mark(),
+                  "selector needs exactly one of pid, port, exe; it has " + JoinKinds(kinds));
+    }
+    if (!service_name) return Fail(item.Mark(), "selector needs a service_name");
+    selector->service_name = std::move(*service_name);
+    return true;
+  }
+
+  static std::optional<Selector> ParseTarget(const std::string& kind, const std::string& text,
+                                             std::string* error) {
+    if (kind == "pid") {
+      const std::optional<int> pid = ParsePid(text, error);
+      return pid ? std::optional(Selector::ForPid(*pid)) : std::nullopt;
+    }
+    if (kind == "port") {
+      const std::optional<uint16_t> port = ParsePort(text, error);
+      return port ? std::optional(Selector::ForPort(*port)) : std::nullopt;
+    }
+    return ParseExeSelector(text, error);
+  }
+
+  // {} -> "none", {pid, exe} -> "pid and exe", {pid, port, exe} -> "pid, port and exe"
+  static std::string JoinKinds(const std::vector<std::string>& kinds) {
+    if (kinds.empty()) return "none";
+    std::string joined = kinds[0];
+    for (size_t i = 1; i < kinds.size(); ++i) {
+      joined += (i + 1 == kinds.size() ? " and " : ", ") + kinds[i];
+    }
+    return joined;
+  }
+
+  std::string problem_;
+};
+
+ConfigFileResult Failure(std::string_view source_name, std::string_view problem) {
+  ConfigFileResult result;
+  result.error = std::string(source_name) + ": " + std::string(problem);
+  return result;
+}
+
+}  // namespace
+
+ConfigFileResult ParseConfigFile(std::string_view yaml, std::string_view source_name) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    return Failure(source_name, "line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
+  } catch (const YAML::Exception& e) {
+    return Failure(source_name, e.what());
+  }
+  if (documents.size() > 1) {
+    const YAML::Mark mark = documents[1].Mark();
+    return Failure(source_name,
+                   (mark.is_null() ? "" : "line " + std::to_string(mark.line + 1) + ": ") +
+                       "only one YAML document is allowed");
+  }
+
+  FileSettings settings;
+  SettingsReader reader;
+  if (!documents.empty() && !reader.Read(documents[0], &settings)) {
+    return Failure(source_name, reader.problem());
+  }
+  return ConfigFileResult{std::move(settings), {}};
+}
+
+ConfigFileResult LoadConfigFile(const std::string& path) {
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Failure(path, std::string("cannot open: ") + std::strerror(errno));
+  std::string text;
+  char buffer[8192];
+  while (true) {
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int saved_errno = errno;
+      close(fd);
+      return Failure(path, std::string("cannot read: ") + std::strerror(saved_errno));
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<size_t>(n));
+    if (text.size() > kMaxConfigBytes) {
+      close(fd);
+      return Failure(path, "larger than 1 MiB; is this the config file?");
+    }
+  }
+  close(fd);
+  return ParseConfigFile(text, path);
+}
+
+void ApplyFileSettings(const FileSettings& settings, Options* options) {
+  if (settings.listen) {
+    options->listen_host = settings.listen->host;
+    options->listen_port = settings.listen->port;
+  }
+  if (settings.log_level) options->log_level = *settings.log_level;
+  if (settings.procfs) options->procfs = *settings.procfs;
+  if (settings.ring_buffer_bytes) options->ring_buffer_bytes = *settings.ring_buffer_bytes;
+  if (settings.max_tracked_processes) {
+    options->max_tracked_processes = *settings.max_tracked_processes;
+  }
+  options->selectors.insert(options->selectors.begin(), settings.selectors.begin(),
+                            settings.selectors.end());
+}
+
+}  // namespace hostlens::config

@@ -1,0 +1,42 @@
+#pragma once
+
+#include <spdlog/common.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/config/options.h"
+#include "agent/config/value_parsers.h"
+
+namespace hostlens::config {
+
+// The settings a YAML config file sets; a setting the file leaves out stays empty so that
+// defaults and command-line flags can be layered around it.
+struct FileSettings {
+  std::optional<ListenAddress> listen;
+  std::optional<spdlog::level::level_enum> log_level;
+  std::optional<std::string> procfs;
+  std::optional<uint32_t> ring_buffer_bytes;
+  std::optional<uint32_t> max_tracked_processes;
+  std::vector<Selector> selectors;  // each with a service_name
+};
+
+struct ConfigFileResult {
+  std::optional<FileSettings> settings;
+  // When settings is empty: one line, "<source>: line N: <problem>" (or "<source>: <problem>").
+  std::string error;
+};
+
+// Strict: unknown or duplicate keys, wrong types and invalid values are errors, so that a typo
+// never silently falls back to a default. An empty document sets nothing.
+ConfigFileResult ParseConfigFile(std::string_view yaml, std::string_view source_name);
+// Reads `path` and parses it, with the path as the source name.
+ConfigFileResult LoadConfigFile(const std::string& path);
+
+// Copies what the file sets into `options`; the file's selectors go before any already there.
+void ApplyFileSettings(const FileSettings& settings, Options* options);
+
+}  // namespace hostlens::config

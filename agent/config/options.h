@@ -1,0 +1,51 @@
+#pragma once
+
+#include <spdlog/common.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <vector>
+
+namespace hostlens::config {
+
+// One rule that picks the processes to trace. A process is traced under the first selector that
+// matches it (see selector_match.h), so the order of Options::selectors matters.
+struct Selector {
+  enum class Kind { kPid, kPort, kExe };
+
+  static Selector ForPid(int pid, std::string service_name = {});
+  static Selector ForPort(uint16_t port, std::string service_name = {});
+  // Nullopt if `pattern` is not a valid ECMAScript regex; `error` (optional) then says why.
+  static std::optional<Selector> ForExe(std::string pattern, std::string service_name = {},
+                                        std::string* error = nullptr);
+
+  // For logs and the status API: "pid 1234", "port 8000", "exe /gunicorn$/ as api".
+  std::string Describe() const;
+
+  Kind kind = Kind::kPid;
+  int pid = 0;              // kPid: that process and its descendants
+  uint16_t port = 0;        // kPort: processes with a listening TCP socket on it
+  std::string exe_pattern;  // kExe: searched (std::regex_search) in the resolved /proc/PID/exe
+  // Shared so that copying Options does not recompile the regex.
+  std::shared_ptr<const std::regex> exe_regex;
+  std::string service_name;  // empty = use the executable's base name
+};
+
+struct Options {
+  // "0.0.0.0:9477", or "[::1]:9477" for IPv6; the form CivetWeb's listening_ports expects.
+  std::string ListenAddress() const;
+
+  std::string listen_host = "0.0.0.0";  // numeric IPv4 or IPv6 address, no brackets
+  uint16_t listen_port = 9477;
+  std::vector<Selector> selectors;  // none = every process except hostlens itself
+  std::string procfs = "/proc";
+  spdlog::level::level_enum log_level = spdlog::level::info;
+  std::string config_path;                // empty if none
+  uint32_t ring_buffer_bytes = 8u << 20;  // power of two and a multiple of the page size
+  uint32_t max_tracked_processes = 65536;
+};
+
+}  // namespace hostlens::config

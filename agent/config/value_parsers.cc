@@ -1,0 +1,218 @@
+#include "agent/config/value_parsers.h"
+
+#include <arpa/inet.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <utility>
+
+namespace hostlens::config {
+namespace {
+
+// Digits only: from_chars alone would accept a leading '-' for the signed types and we want no
+// sign, no blanks and no trailing garbage for every number a user types.
+std::optional<uint64_t> ParseDecimal(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  uint64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+bool IsNumericAddress(int family, const std::string& host) {
+  std::array<unsigned char, 16> buffer;
+  return inet_pton(family, host.c_str(), buffer.data()) == 1;
+}
+
+uint32_t PageSize() {
+  const long size = sysconf(_SC_PAGESIZE);
+  return size > 0 ? static_cast<uint32_t>(size) : 4096;
+}
+
+}  // namespace
+
+std::string Quote(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string quoted = "\"";
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+      quoted += c;
+    } else if (c == '\n') {
+      quoted += "\\n";
+    } else if (c == '\t') {
+      quoted += "\\t";
+    } else if (byte < 0x20 || byte == 0x7f) {
+      quoted += "\\x";
+      quoted += kHex[byte >> 4];
+      quoted += kHex[byte & 0xf];
+    } else {
+      quoted += c;
+    }
+  }
+  quoted += '"';
+  return quoted;
+}
+
+std::optional<uint16_t> ParsePort(std::string_view text, std::string* error) {
+  const std::optional<uint64_t> value = ParseDecimal(text);
+  if (!value || *value < 1 || *value > 65535) {
+    *error = Quote(text) + " is not a port number (1-65535)";
+    return std::nullopt;
+  }
+  return static_cast<uint16_t>(*value);
+}
+
+std::optional<int> ParsePid(std::string_view text, std::string* error) {
+  const std::optional<uint64_t> value = ParseDecimal(text);
+  if (!value || *value < 1 || *value > static_cast<uint64_t>(kMaxPid)) {
+    *error = Quote(text) + " is not a process ID (1-" + std::to_string(kMaxPid) + ")";
+    return std::nullopt;
+  }
+  return static_cast<int>(*value);
+}
+
+std::optional<ListenAddress> ParseListenAddress(std::string_view text, std::string* error) {
+  const std::string not_an_address =
+      Quote(text) + " is not an address (ADDR:PORT, [IPV6]:PORT or :PORT)";
+  std::string host;
+  std::string_view port_text;
+  bool bracketed = false;
+  if (text.starts_with('[')) {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
+      *error = not_an_address;
+      return std::nullopt;
+    }
+    host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+    bracketed = true;
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+      *error = not_an_address;
+      return std::nullopt;
+    }
+    host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+
+  std::string port_error;
+  const std::optional<uint16_t> port = ParsePort(port_text, &port_error);
+  if (!port) {
+    *error = Quote(text) + ": " + port_error;
+    return std::nullopt;
+  }
+  if (bracketed) {
+    if (!IsNumericAddress(AF_INET6, host)) {
+      *error = Quote(text) + ": " + Quote(host) + " is not a numeric IPv6 address";
+      return std::nullopt;
+    }
+  } else if (host.empty()) {
+    host = "0.0.0.0";
+  } else if (host.find(':') != std::string::npos) {
+    *error = Quote(text) + ": an IPv6 address needs brackets, as in [::1]:9477";
+    return std::nullopt;
+  } else if (!IsNumericAddress(AF_INET, host)) {
+    *error = Quote(text) + ": " + Quote(host) +
+             " is not a numeric IPv4 address (host names are not accepted)";
+    return std::nullopt;
+  }
+  return ListenAddress{std::move(host), *port};
+}
+
+std::optional<spdlog::level::level_enum> ParseLogLevel(std::string_view text, std::string* error) {
+  static constexpr std::pair<std::string_view, spdlog::level::level_enum> kLevels[] = {
+      {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
+      {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
+      {"error", spdlog::level::err},   {"off", spdlog::level::off},
+  };
+  for (const auto& [name, level] : kLevels) {
+    if (text == name) return level;
+  }
+  *error = Quote(text) + " is not a log level (trace, debug, info, warn, error, off)";
+  return std::nullopt;
+}
+
+std::optional<uint32_t> ParseRingBufferSize(std::string_view text, std::string* error) {
+  static constexpr std::pair<std::string_view, int> kSuffixes[] = {
+      {"KiB", 10}, {"K", 10}, {"MiB", 20}, {"M", 20}, {"GiB", 30}, {"G", 30},
+  };
+  std::string_view digits = text;
+  int shift = 0;
+  for (const auto& [suffix, suffix_shift] : kSuffixes) {
+    if (text.ends_with(suffix)) {
+      digits = text.substr(0, text.size() - suffix.size());
+      shift = suffix_shift;
+      break;
+    }
+  }
+  const std::optional<uint64_t> count = ParseDecimal(digits);
+  // The bound keeps the shift from overflowing; anything this large is refused below anyway.
+  if (!count || *count > (uint64_t{1} << 32)) {
+    *error = Quote(text) + " is not a size (bytes, or a number with a K, M or G suffix)";
+    return std::nullopt;
+  }
+  const uint64_t bytes = *count << shift;
+  const uint32_t page_size = PageSize();
+  if (bytes < page_size) {
+    *error = Quote(text) + " is smaller than a page (" + std::to_string(page_size) + " bytes)";
+    return std::nullopt;
+  }
+  if (bytes > kMaxRingBufferBytes) {
+    *error = Quote(text) + " is larger than the maximum of 1G";
+    return std::nullopt;
+  }
+  if ((bytes & (bytes - 1)) != 0) {
+    *error = Quote(text) + " is not a power of two";
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(bytes);
+}
+
+std::optional<uint32_t> ParseMaxTrackedProcesses(std::string_view text, std::string* error) {
+  const std::optional<uint64_t> value = ParseDecimal(text);
+  if (!value || *value < 1 || *value > static_cast<uint64_t>(kMaxPid)) {
+    *error = Quote(text) + " is not a number of processes (1-" + std::to_string(kMaxPid) + ")";
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(*value);
+}
+
+std::optional<Selector> ParseExeSelector(std::string_view pattern, std::string* error) {
+  if (pattern.empty()) {
+    *error = "the pattern is empty; it would match every process";
+    return std::nullopt;
+  }
+  std::string regex_error;
+  std::optional<Selector> selector = Selector::ForExe(std::string(pattern), {}, &regex_error);
+  if (!selector) {
+    *error = Quote(pattern) + " is not a valid regular expression: " + regex_error;
+  }
+  return selector;
+}
+
+bool CheckDirectory(const std::string& path, std::string* error) {
+  struct stat status;
+  if (stat(path.c_str(), &status) != 0) {
+    const int saved_errno = errno;
+    *error = saved_errno == ENOENT ? Quote(path) + " does not exist"
+                                   : Quote(path) + ": " + std::strerror(saved_errno);
+    return false;
+  }
+  if (!S_ISDIR(status.st_mode)) {
+    *error = Quote(path) + " is not a directory";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace hostlens::config

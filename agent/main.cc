@@ -1,0 +1,251 @@
+// hostlens: flags, signals, wiring, shutdown order (server, then event
+// loop, then BPF).
+#include <bpf/libbpf.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdarg>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "agent/bpf/preflight.h"
+#include "agent/bpf/probes.h"
+#include "agent/bpf/ring_buffer.h"
+#include "agent/bpf/tracefs.h"
+#include "agent/config/command_line.h"
+#include "agent/events/dispatcher.h"
+#include "agent/host/cpu_collector.h"
+#include "agent/host/kernel_units.h"
+#include "agent/host/loadavg_collector.h"
+#include "agent/host/meminfo_collector.h"
+#include "agent/host/procfs.h"
+#include "agent/host/service_collector.h"
+#include "agent/metrics/scraper.h"
+#include "agent/metrics/self_metrics.h"
+#include "agent/server/http_server.h"
+#include "agent/server/status.h"
+#include "agent/targets/process_table.h"
+#include "hostlens/version.h"
+
+namespace hostlens {
+namespace {
+
+constexpr int kExitStartup = 1;
+constexpr int kPollTimeoutMs = 100;
+constexpr auto kStallAfter = std::chrono::seconds(5);
+
+std::atomic<bool> stop_requested{false};
+
+void OnSignal(int) { stop_requested.store(true); }
+
+int LibbpfPrint(libbpf_print_level level, const char* format, va_list args) {
+  char line[1024];
+  vsnprintf(line, sizeof(line), format, args);
+  std::string_view text(line);
+  while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
+  spdlog::log(level == LIBBPF_WARN ? spdlog::level::warn : spdlog::level::debug, "libbpf: {}", text);
+  return 0;
+}
+
+int Fail(const std::string& message) {
+  std::cerr << "hostlens: " << message << "\n";
+  return kExitStartup;
+}
+
+std::string KernelRelease() {
+  utsname u{};
+  return uname(&u) == 0 ? u.release : "unknown";
+}
+
+// Adapts the BPF tracked map to what the process table drives.
+class KernelTrackedSet : public targets::TrackedSet {
+ public:
+  explicit KernelTrackedSet(bpf::Probes& probes) : probes_(probes) {}
+  bool Track(uint32_t tgid, uint32_t selector) override { return probes_.Track(tgid, selector); }
+  void Untrack(uint32_t tgid) override { probes_.Untrack(tgid); }
+
+ private:
+  bpf::Probes& probes_;
+};
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int Run(const config::Options& options) {
+  auto logger = spdlog::stderr_color_mt("hostlens");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(options.log_level);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  libbpf_set_print(&LibbpfPrint);
+
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  std::signal(SIGPIPE, SIG_IGN);
+
+  if (auto error = bpf::CheckPrivileges(bpf::ReadPrivileges())) return Fail(error->message);
+  bool mounted = false;
+  if (auto error = bpf::EnsureTracefs(&mounted)) return Fail(error->message);
+  if (mounted) spdlog::info("mounted tracefs at {} (it was not mounted)", bpf::kTracefsPath);
+
+  bpf::ProbeConfig probe_config;
+  probe_config.self_tgid = static_cast<uint32_t>(getpid());
+  probe_config.ring_buffer_bytes = options.ring_buffer_bytes;
+  probe_config.max_tracked_processes = options.max_tracked_processes;
+  probe_config.exec_pending = options.selectors.empty();
+  for (size_t i = 0; i < options.selectors.size(); ++i) {
+    const auto& s = options.selectors[i];
+    if (s.kind == config::Selector::Kind::kExe) probe_config.exec_pending = true;
+    if (s.kind == config::Selector::Kind::kPort) {
+      probe_config.listen_ports.emplace(s.port, static_cast<uint32_t>(i));
+    }
+  }
+  auto loaded = bpf::Probes::Load(probe_config);
+  if (auto* error = std::get_if<bpf::LoadError>(&loaded)) return Fail(error->message);
+  auto probes = std::move(std::get<std::unique_ptr<bpf::Probes>>(loaded));
+  spdlog::info("attached {} BPF programs", probes->programs().size());
+
+  host::Procfs procfs(options.procfs);
+  KernelTrackedSet kernel_set(*probes);
+  targets::ProcessTable processes(options.selectors, procfs, kernel_set, getpid());
+  processes.Seed();
+  spdlog::info("tracking {} processes", processes.size());
+
+  prometheus::Registry registry;
+  metrics::EventCounters event_counters(registry);
+  events::Dispatcher dispatcher(processes, event_counters);
+  auto opened = bpf::RingBuffer::Open(
+      probes->events_fd(), [&dispatcher](const void* data, size_t size) { dispatcher.Handle(data, size); });
+  if (auto* error = std::get_if<bpf::LoadError>(&opened)) return Fail(error->message);
+  auto ring_buffer = std::move(std::get<std::unique_ptr<bpf::RingBuffer>>(opened));
+
+  std::atomic<int64_t> heartbeat_ms{NowMs()};
+  std::atomic<bool> loop_stop{false};
+  std::thread event_loop([&] {
+    while (!loop_stop.load()) {
+      int n = ring_buffer->Poll(kPollTimeoutMs);
+      if (n < 0) spdlog::warn("ring buffer poll failed: {}", std::strerror(-n));
+      heartbeat_ms.store(NowMs());
+    }
+  });
+
+  auto losses = [&] {
+    auto kernel = probes->ReadCounters();
+    metrics::LossCounts l;
+    l.ringbuf_full = kernel[HL_CNT_LOST_RINGBUF];
+    l.map_full = kernel[HL_CNT_LOST_MAP_FULL] + processes.track_failures();
+    l.parse = event_counters.parse_errors();
+    return l;
+  };
+
+  metrics::Scraper scraper;
+  scraper.Add({"self", [&](bool*) {
+                 auto families = registry.Collect();
+                 metrics::SelfMetricsInput in;
+                 in.version = kVersion;
+                 in.losses = losses();
+                 in.tracked_processes = processes.size();
+                 for (auto& f : metrics::CollectSelfMetrics(in)) families.push_back(std::move(f));
+                 return families;
+               }});
+  // node_exporter's collectors, one file each; a missing file fails alone.
+  using Families = std::vector<prometheus::MetricFamily>;
+  auto host_collector = [](std::function<std::optional<Families>()> collect) {
+    return [collect = std::move(collect)](bool* ok) {
+      auto families = collect();
+      *ok = families.has_value();
+      return families.value_or(Families{});
+    };
+  };
+  const long user_hz = host::UserHz();
+  scraper.Add({"cpu", host_collector([&] { return host::CollectCpu(procfs, user_hz); })});
+  scraper.Add({"meminfo", host_collector([&] { return host::CollectMeminfo(procfs); })});
+  scraper.Add({"loadavg", host_collector([&] { return host::CollectLoadavg(procfs); })});
+  host::ServiceCollector services(procfs);
+  scraper.Add({"service", [&](bool*) {
+                 auto snapshot = processes.TakeSnapshot();
+                 auto result = services.Collect(snapshot.processes, snapshot.retired_cpu_seconds);
+                 processes.RememberCpu(result.cpu_seconds_by_pid);
+                 return std::move(result.families);
+               }});
+
+  std::mutex ready_mu;
+  std::optional<std::string> not_ready = "first collection not done";
+  server::Endpoints endpoints;
+  endpoints.metrics = [&] { return scraper.Render(); };
+  endpoints.healthy = [&] {
+    return NowMs() - heartbeat_ms.load() <
+           std::chrono::duration_cast<std::chrono::milliseconds>(kStallAfter).count();
+  };
+  endpoints.not_ready_reason = [&]() -> std::optional<std::string> {
+    std::lock_guard lock(ready_mu);
+    return not_ready;
+  };
+  const std::string kernel_release = KernelRelease();
+  endpoints.status_json = [&] {
+    server::StatusInput in;
+    in.version = kVersion;
+    in.kernel_release = kernel_release;
+    for (const auto& p : probes->programs()) in.programs.push_back({p.name, p.section, p.object});
+    for (const auto& s : options.selectors) in.selectors.push_back(s.Describe());
+    for (const auto& p : processes.List()) in.processes.push_back({p.pid, p.service, p.exe});
+    for (uint32_t kind = 0; kind < HL_EV_KIND_MAX; ++kind) {
+      if (const char* name = metrics::EventKindName(kind)) in.events[name] = event_counters.events(kind);
+    }
+    const auto l = losses();
+    in.lost = {{"ringbuf_full", l.ringbuf_full}, {"map_full", l.map_full}, {"parse", l.parse}};
+    return server::RenderStatus(std::move(in));
+  };
+
+  auto started = server::HttpServer::Start(options.ListenAddress(), endpoints);
+  if (auto* error = std::get_if<std::string>(&started)) {
+    loop_stop.store(true);
+    event_loop.join();
+    return Fail(*error);
+  }
+  auto http = std::move(std::get<std::unique_ptr<server::HttpServer>>(started));
+  spdlog::info("serving http://{}/metrics (also /healthz /readyz /api/v1/status)",
+               options.ListenAddress());
+
+  scraper.Collect();
+  {
+    std::lock_guard lock(ready_mu);
+    not_ready.reset();
+  }
+
+  while (!stop_requested.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  spdlog::info("stopping");
+  http.reset();
+  loop_stop.store(true);
+  event_loop.join();
+  ring_buffer.reset();
+  probes.reset();
+  return 0;
+}
+
+}  // namespace
+}  // namespace hostlens
+
+int main(int argc, char** argv) {
+  auto parsed = hostlens::config::ParseCommandLine(argc, argv, hostlens::kVersion);
+  if (!parsed.options) {
+    if (!parsed.output.empty()) std::cout << parsed.output;
+    if (!parsed.error.empty()) std::cerr << parsed.error << "\n";
+    return parsed.exit_code;
+  }
+  try {
+    return hostlens::Run(*parsed.options);
+  } catch (const std::exception& e) {
+    std::cerr << "hostlens: unexpected error: " << e.what() << "\n";
+    return 1;
+  }
+}

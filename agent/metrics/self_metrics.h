@@ -1,0 +1,65 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hostlens/abi/events.h"
+
+namespace hostlens::metrics {
+
+// What the event loop counts as it consumes the ring buffer:
+// hostlens_events_total{kind} lives in the registry, one cached counter
+// handle per kind, so counting an event is one atomic add.
+class EventCounters {
+ public:
+  explicit EventCounters(prometheus::Registry& registry);
+
+  void CountEvent(uint32_t kind) {
+    if (kind < HL_EV_KIND_MAX && by_kind_[kind]) by_kind_[kind]->Increment();
+  }
+  // A record the agent could not decode (unknown kind, short record).
+  void CountParseError() { parse_errors_.fetch_add(1, std::memory_order_relaxed); }
+
+  uint64_t events(uint32_t kind) const {
+    return kind < HL_EV_KIND_MAX && by_kind_[kind] ? static_cast<uint64_t>(by_kind_[kind]->Value())
+                                                   : 0;
+  }
+  uint64_t parse_errors() const { return parse_errors_.load(std::memory_order_relaxed); }
+  // An event of a process the agent then decided not to track (captured
+  // between its exec and the agent's decision): dropped on purpose.
+  void CountIgnored() { ignored_->Increment(); }
+  uint64_t ignored() const { return static_cast<uint64_t>(ignored_->Value()); }
+
+ private:
+  prometheus::Counter* ignored_ = nullptr;
+  std::array<prometheus::Counter*, HL_EV_KIND_MAX> by_kind_{};
+  std::atomic<uint64_t> parse_errors_{0};
+};
+
+// Label value of hostlens_events_total{kind} for an hl_event_kind.
+const char* EventKindName(uint32_t kind);
+
+struct LossCounts {
+  uint64_t ringbuf_full = 0;
+  uint64_t map_full = 0;
+  uint64_t parse = 0;
+};
+
+struct SelfMetricsInput {
+  std::string version;
+  LossCounts losses;
+  size_t tracked_processes = 0;
+};
+
+// hostlens_build_info, hostlens_events_lost_total, hostlens_tracked_processes.
+std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput& input);
+
+}  // namespace hostlens::metrics

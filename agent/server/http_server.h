@@ -1,0 +1,46 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+class CivetServer;
+class CivetHandler;
+
+namespace hostlens::server {
+
+// What the endpoints serve. Each function is called on a CivetWeb worker
+// thread, possibly several at once: they must be reentrant and must not
+// throw.
+struct Endpoints {
+  std::function<std::string()> metrics;                       // Prometheus text format
+  std::function<bool()> healthy;                              // event loop alive
+  std::function<std::optional<std::string>()> not_ready_reason;  // nullopt once ready
+  std::function<std::string()> status_json;
+};
+
+// The agent's one CivetServer: /metrics, /healthz, /readyz, /api/v1/status;
+// other paths 404, methods other than GET and HEAD 405.
+class HttpServer {
+ public:
+  // `address` as CivetWeb's listening_ports takes it ("0.0.0.0:9477",
+  // "[::1]:9477"). Error: one line, "failed to listen on ADDR:PORT: reason".
+  static std::variant<std::unique_ptr<HttpServer>, std::string> Start(const std::string& address,
+                                                                      Endpoints endpoints);
+  // Stops CivetWeb (joining its workers) before the handlers go away.
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+ private:
+  HttpServer() = default;
+  Endpoints endpoints_;
+  std::vector<std::unique_ptr<CivetHandler>> handlers_;
+  std::unique_ptr<CivetServer> server_;
+};
+
+}  // namespace hostlens::server

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hostlens::server {
+
+struct StatusProcess {
+  int pid = 0;
+  std::string service;
+  std::string exe;
+};
+
+struct StatusProgram {
+  std::string name;
+  std::string section;
+  std::string object;
+};
+
+struct StatusInput {
+  std::string version;
+  std::string kernel_release;
+  std::vector<StatusProgram> programs;
+  std::vector<std::string> selectors;  // empty: every process
+  std::vector<StatusProcess> processes;
+  std::map<std::string, uint64_t> events;  // by kind
+  std::map<std::string, uint64_t> lost;    // by reason
+};
+
+// Processes listed in full at most; the count is always exact.
+inline constexpr size_t kStatusMaxProcesses = 1000;
+
+// /api/v1/status body. Processes sorted by pid, at most kStatusMaxProcesses.
+std::string RenderStatus(StatusInput input);
+
+}  // namespace hostlens::server

@@ -1,0 +1,67 @@
+/* Maps shared by every hostlens BPF object. Each object declares them; the
+ * loader creates them once (with the first object) and makes the others
+ * reuse the same fds, so there is one tracked set and one ring buffer. */
+#ifndef HOSTLENS_BPF_MAPS_H
+#define HOSTLENS_BPF_MAPS_H
+
+#include "hostlens/abi/events.h"
+
+/* tgid -> hl_tracked; maintained by the kernel's fork/exec rules and by the
+ * agent from its selectors. max_entries is set by the loader. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 65536);
+  __type(key, __u32);
+  __type(value, struct hl_tracked);
+} tracked SEC(".maps");
+
+/* Ring buffer of hl_event_header-prefixed records; size set by the loader. */
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 8 * 1024 * 1024);
+} events SEC(".maps");
+
+/* Loss counters, summed over CPUs by the agent at scrape time. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, HL_CNT_MAX);
+  __type(key, __u32);
+  __type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(enum hl_counter which) {
+  __u32 key = which;
+  __u64 *value = bpf_map_lookup_elem(&counters, &key);
+  if (value) *value += 1;
+}
+
+/* Reserves a ring-buffer record of type T, counting the loss if it is full. */
+#define reserve_event(T, KIND)                                   \
+  ({                                                             \
+    T *ev__ = bpf_ringbuf_reserve(&events, sizeof(T), 0);        \
+    if (!ev__) {                                                 \
+      count(HL_CNT_LOST_RINGBUF);                                \
+    } else {                                                     \
+      __u64 id__ = bpf_get_current_pid_tgid();                   \
+      ev__->hdr.kind = (KIND);                                   \
+      ev__->hdr.tgid = id__ >> 32;                               \
+      ev__->hdr.tid = (__u32)id__;                               \
+      ev__->hdr._pad = 0;                                        \
+      ev__->hdr.ts_ns = bpf_ktime_get_ns();                      \
+    }                                                            \
+    ev__;                                                        \
+  })
+
+static __always_inline struct hl_tracked *lookup_tracked(__u32 tgid) {
+  struct hl_tracked *t = bpf_map_lookup_elem(&tracked, &tgid);
+  if (t && t->state != HL_TRACK_NONE) return t;
+  return 0;
+}
+
+static __always_inline int track(__u32 tgid, const struct hl_tracked *value) {
+  long err = bpf_map_update_elem(&tracked, &tgid, value, BPF_ANY);
+  if (err) count(HL_CNT_LOST_MAP_FULL);
+  return err;
+}
+
+#endif

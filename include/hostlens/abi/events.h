@@ -1,0 +1,121 @@
+/* Events and map types shared by the BPF programs (bpf/) and the agent.
+ * Plain C, fixed-width fields, no pointers: the layout is the contract. */
+#ifndef HOSTLENS_ABI_EVENTS_H
+#define HOSTLENS_ABI_EVENTS_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define HL_FILENAME_LEN 256
+#define HL_ADDR_LEN 16
+
+/* Every ring-buffer record starts with hl_event_header; kind says which
+ * struct follows. */
+enum hl_event_kind {
+  HL_EV_PROC_FORK = 1,
+  HL_EV_PROC_EXEC = 2,
+  HL_EV_PROC_EXIT = 3,
+  HL_EV_PROC_LISTEN = 4, /* a process started listening on a selected port */
+  HL_EV_CONN_OPEN = 5,
+  HL_EV_CONN_CLOSE = 6,
+  HL_EV_KIND_MAX = 7,
+};
+
+struct hl_event_header {
+  __u32 kind;
+  __u32 tgid;
+  __u32 tid;
+  __u32 _pad;
+  __u64 ts_ns; /* bpf_ktime_get_ns() */
+};
+
+/* A new process (not a thread). The kernel has already applied the
+ * inheritance rule: a child of a tracked process is tracked. */
+struct hl_proc_fork_event {
+  struct hl_event_header hdr; /* hdr.tgid = parent */
+  __u32 child_tgid;
+  __u32 child_tracked; /* 1 if the kernel tracked the child */
+  __u64 child_start_ns; /* task->start_boottime: /proc/PID/stat starttime in ns */
+};
+
+struct hl_proc_exec_event {
+  struct hl_event_header hdr;
+  __u64 start_ns;
+  __u32 tracked_state; /* enum hl_track_state after the kernel's rule */
+  __u32 _pad;
+  char filename[HL_FILENAME_LEN]; /* as given to execve */
+};
+
+/* Last thread of a tracked process exited. */
+struct hl_proc_exit_event {
+  struct hl_event_header hdr;
+  __u64 start_ns;
+  __u64 cpu_ns; /* whole-process CPU time (all threads, user + system) */
+};
+
+struct hl_proc_listen_event {
+  struct hl_event_header hdr;
+  __u32 selector; /* index of the port selector that matched */
+  __u16 port;
+  __u16 _pad;
+};
+
+enum hl_conn_role {
+  HL_ROLE_UNKNOWN = 0,
+  HL_ROLE_SERVER = 1, /* accepted */
+  HL_ROLE_CLIENT = 2, /* connected */
+};
+
+struct hl_conn_event {
+  struct hl_event_header hdr;
+  __u64 generation; /* with (tgid, fd): unique across fd reuse */
+  __s32 fd;
+  __u16 family; /* AF_INET, AF_INET6, AF_UNIX */
+  __u8 role;    /* enum hl_conn_role */
+  __u8 _pad;
+  __u16 local_port;  /* host order */
+  __u16 remote_port; /* host order */
+  __u32 _pad2;
+  __u8 local_addr[HL_ADDR_LEN];  /* v4 in the first 4 bytes */
+  __u8 remote_addr[HL_ADDR_LEN];
+};
+
+/* ---- maps ---- */
+
+enum hl_track_state {
+  HL_TRACK_NONE = 0,
+  /* exec'd while selectors need userspace to decide (e.g. --exe REGEX):
+   * captured from the first syscall on, dropped by the agent if it does
+   * not match. */
+  HL_TRACK_PENDING = 1,
+  HL_TRACK_ON = 2,
+};
+
+/* tracked map: key __u32 tgid */
+struct hl_tracked {
+  __u32 selector; /* index into the agent's selector list; HL_NO_SELECTOR if pending */
+  __u32 state;    /* enum hl_track_state */
+};
+#define HL_NO_SELECTOR 0xffffffffu
+
+/* conns map: key struct hl_conn_key */
+struct hl_conn_key {
+  __u32 tgid;
+  __s32 fd;
+};
+struct hl_conn_info {
+  __u64 generation;
+  __u64 opened_ns;
+  __u8 role;
+  __u8 _pad[7];
+};
+
+/* Per-CPU counters: index = enum hl_counter. */
+enum hl_counter {
+  HL_CNT_LOST_RINGBUF = 0,   /* bpf_ringbuf_reserve failed */
+  HL_CNT_LOST_MAP_FULL = 1,  /* a map update failed (map full) */
+  HL_CNT_MAX = 8,
+};
+
+#endif /* HOSTLENS_ABI_EVENTS_H */

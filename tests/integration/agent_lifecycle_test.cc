@@ -1,0 +1,106 @@
+// The real agent on the real kernel: startup, endpoints, /metrics checked
+// with promtool and against /proc, and shutdown leaving nothing attached.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "harness.h"
+
+namespace hostlens::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class AgentLifecycle : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
+  }
+};
+
+TEST_F(AgentLifecycle, ServesEndpointsOnceReady) {
+  Agent agent({});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  EXPECT_EQ(agent.Get("/healthz").status, 200);
+  EXPECT_EQ(agent.Get("/readyz").body, "ready\n");
+  EXPECT_EQ(agent.Get("/nope").status, 404);
+  EXPECT_EQ(agent.Get("/metrics/extra").status, 404);
+  EXPECT_EQ(HttpRequest(agent.port(), "/metrics", "POST").status, 405);
+  EXPECT_EQ(HttpRequest(agent.port(), "/healthz", "DELETE").status, 405);
+  auto head = HttpRequest(agent.port(), "/metrics", "HEAD");
+  EXPECT_EQ(head.status, 200);
+  EXPECT_EQ(head.body, "");
+
+  auto status = agent.Get("/api/v1/status");
+  ASSERT_EQ(status.status, 200);
+  EXPECT_NE(status.body.find("\"attached_programs\""), std::string::npos);
+  EXPECT_NE(status.body.find("raw_tp/sched_process_fork"), std::string::npos);
+  EXPECT_NE(status.body.find("tp/syscalls/sys_exit_accept4"), std::string::npos);
+}
+
+TEST_F(AgentLifecycle, MetricsPassPromtoolButForNodeExporterCamelCase) {
+  Agent agent({});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  const std::string path = "/tmp/hostlens-test-metrics.prom";
+  std::ofstream(path) << agent.Get("/metrics").body;
+  auto check = RunCommand("promtool check metrics < " + path);
+  std::istringstream lines(check.output);
+  std::string line;
+  int problems = 0;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    ++problems;
+    EXPECT_EQ(line.rfind("node_memory_", 0), 0u) << line;
+    EXPECT_NE(line.find("camelCase"), std::string::npos) << line;
+  }
+  EXPECT_EQ(problems, 7) << check.output;  // the seven node_memory_*_bytes families
+}
+
+TEST_F(AgentLifecycle, MemTotalMatchesProcMeminfo) {
+  Agent agent({});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  std::istringstream meminfo(ReadFile("/proc/meminfo"));
+  std::string key, unit;
+  double kb = 0;
+  meminfo >> key >> kb >> unit;
+  ASSERT_EQ(key, "MemTotal:");
+  EXPECT_EQ(agent.Metric("node_memory_MemTotal_bytes"), kb * 1024);
+  EXPECT_EQ(agent.Metric("hostlens_build_info{version=\"" HOSTLENS_VERSION "\"}"), 1);
+  for (const char* reason : {"ringbuf_full", "map_full", "parse"}) {
+    EXPECT_EQ(agent.Metric(std::string("hostlens_events_lost_total{reason=\"") + reason + "\"}"), 0)
+        << reason;
+  }
+}
+
+void ExpectNothingLeftAttached(int signal, std::optional<int> expected_exit) {
+  Agent agent({});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  const auto ids = BpfProgramIdsOf(agent.process().pid());
+  ASSERT_EQ(ids.size(), 9u) << "programs held by the agent";
+
+  const auto start = std::chrono::steady_clock::now();
+  auto code = agent.process().Stop(signal, 5s);
+  ASSERT_TRUE(code.has_value());
+  if (expected_exit) {
+    EXPECT_EQ(*code, *expected_exit) << agent.process().Stderr();
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  }
+  for (int id : ids) {
+    EXPECT_TRUE(WaitFor([&] { return !BpfProgramExists(id); }, 10s)) << "program " << id;
+  }
+}
+
+TEST_F(AgentLifecycle, SigtermExitsZeroWithinTwoSecondsAndDetaches) {
+  ExpectNothingLeftAttached(SIGTERM, 0);
+}
+
+TEST_F(AgentLifecycle, SigintExitsZero) { ExpectNothingLeftAttached(SIGINT, 0); }
+
+TEST_F(AgentLifecycle, SigkillLeavesNothingAttached) {
+  ExpectNothingLeftAttached(SIGKILL, std::nullopt);
+}
+
+}  // namespace
+}  // namespace hostlens::testing

@@ -1,0 +1,196 @@
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+namespace hostlens::testing {
+
+std::string WhyBpfUnavailable() {
+  if (geteuid() != 0) return "needs root to load BPF programs (run make test as root)";
+  if (access("/sys/kernel/btf/vmlinux", R_OK) != 0) return "needs kernel BTF at /sys/kernel/btf/vmlinux";
+  return "";
+}
+
+uint16_t FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+HttpResponse HttpRequest(uint16_t port, const std::string& path, const std::string& method) {
+  HttpResponse response;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  timeval tv{5, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return response;
+  }
+  const std::string request =
+      method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return response;
+  }
+  std::string raw;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) raw.append(buf, n);
+  close(fd);
+  if (raw.rfind("HTTP/1.", 0) != 0 || raw.size() < 12) return response;
+  response.status = std::atoi(raw.c_str() + 9);
+  auto end = raw.find("\r\n\r\n");
+  if (end != std::string::npos) response.body = raw.substr(end + 4);
+  return response;
+}
+
+CommandResult RunCommand(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) result.output.append(buf, n);
+  int status = pclose(pipe);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return condition();
+}
+
+Process::Process(const std::vector<std::string>& argv) {
+  char path[] = "/tmp/hostlens-test-stderr-XXXXXX";
+  int err_fd = mkstemp(path);
+  stderr_path_ = path;
+  pid_ = fork();
+  if (pid_ == 0) {
+    setpgid(0, 0);  // its own group, so the test can end its children too
+    dup2(err_fd, STDERR_FILENO);
+    int null_fd = open("/dev/null", O_RDWR);
+    dup2(null_fd, STDIN_FILENO);
+    dup2(null_fd, STDOUT_FILENO);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(err_fd);
+}
+
+Process::~Process() {
+  if (pid_ > 0 && !reaped_) {
+    kill(-pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  unlink(stderr_path_.c_str());
+}
+
+std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
+  if (reaped_) return std::nullopt;
+  std::optional<int> code;
+  WaitFor(
+      [&] {
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+          reaped_ = true;
+          code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+          return true;
+        }
+        return false;
+      },
+      timeout);
+  return code;
+}
+
+std::optional<int> Process::Stop(int signal, std::chrono::milliseconds timeout) {
+  if (!reaped_) kill(pid_, signal);
+  return Wait(timeout);
+}
+
+void Process::KillGroup() {
+  kill(-pid_, SIGKILL);
+  Wait(std::chrono::seconds(5));
+}
+
+std::string Process::Stderr() const { return ReadFile(stderr_path_); }
+
+Agent::Agent(std::vector<std::string> extra_args)
+    : port_(FreePort()), process_([&] {
+        std::vector<std::string> argv = {HOSTLENS_BINARY, "--listen",
+                                         "127.0.0.1:" + std::to_string(port_)};
+        argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+        return argv;
+      }()) {}
+
+bool Agent::WaitReady(std::chrono::milliseconds timeout) {
+  return WaitFor([&] { return Get("/readyz").status == 200; }, timeout);
+}
+
+std::optional<double> Agent::Metric(const std::string& series) {
+  std::istringstream in(Get("/metrics").body);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > series.size() && line.compare(0, series.size(), series) == 0 &&
+        line[series.size()] == ' ') {
+      return std::strtod(line.c_str() + series.size() + 1, nullptr);
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<int> BpfProgramIdsOf(pid_t pid) {
+  std::vector<int> ids;
+  auto result = RunCommand("bpftool -j prog show");
+  auto json = nlohmann::json::parse(result.output, nullptr, false);
+  if (!json.is_array()) return ids;
+  for (const auto& prog : json) {
+    if (!prog.contains("pids")) continue;
+    for (const auto& p : prog["pids"]) {
+      if (p.value("pid", 0) == pid) ids.push_back(prog.value("id", 0));
+    }
+  }
+  return ids;
+}
+
+bool BpfProgramExists(int id) {
+  return RunCommand("bpftool prog show id " + std::to_string(id)).exit_code == 0;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace hostlens::testing

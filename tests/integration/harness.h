@@ -1,0 +1,81 @@
+#pragma once
+// Helpers for tests that run the real agent binary against the real kernel.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace hostlens::testing {
+
+// Empty when the agent can load BPF here; otherwise why not (for GTEST_SKIP).
+std::string WhyBpfUnavailable();
+
+uint16_t FreePort();
+
+struct HttpResponse {
+  int status = 0;  // 0: no answer
+  std::string body;
+};
+HttpResponse HttpRequest(uint16_t port, const std::string& path, const std::string& method = "GET");
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+CommandResult RunCommand(const std::string& command);
+
+// Polls `condition` until it holds or `timeout` passes.
+bool WaitFor(const std::function<bool()>& condition,
+             std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+// A child process with its stderr kept in a file.
+class Process {
+ public:
+  explicit Process(const std::vector<std::string>& argv);
+  ~Process();  // SIGKILL and reap if still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Sends `signal` and waits up to `timeout` for the exit status.
+  std::optional<int> Stop(int signal, std::chrono::milliseconds timeout);
+  // Exit status if the process ended on its own within `timeout`.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  // SIGKILL to the process and everything it started; reaps it.
+  void KillGroup();
+  std::string Stderr() const;
+
+ private:
+  pid_t pid_ = -1;
+  std::string stderr_path_;
+  bool reaped_ = false;
+};
+
+// The hostlens binary listening on a loopback port of its own.
+class Agent {
+ public:
+  explicit Agent(std::vector<std::string> extra_args);
+  uint16_t port() const { return port_; }
+  Process& process() { return process_; }
+  bool WaitReady(std::chrono::milliseconds timeout = std::chrono::seconds(20));
+  HttpResponse Get(const std::string& path) { return HttpRequest(port_, path); }
+  // Value of the first sample whose line starts with `series` (name and
+  // labels exactly as rendered), or nullopt.
+  std::optional<double> Metric(const std::string& series);
+
+ private:
+  uint16_t port_;
+  Process process_;
+};
+
+// IDs of the BPF programs that process `pid` holds (bpftool prog show).
+std::vector<int> BpfProgramIdsOf(pid_t pid);
+bool BpfProgramExists(int id);
+
+std::string ReadFile(const std::string& path);
+
+}  // namespace hostlens::testing

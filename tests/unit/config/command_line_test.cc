@@ -1,0 +1,347 @@
+#include "agent/config/command_line.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace hostlens::config {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+const std::string kFixtures = HOSTLENS_SOURCE_DIR "/tests/fixtures/config";
+
+ParseResult Parse(const std::vector<std::string>& args) {
+  std::vector<const char*> argv = {"hostlens"};
+  for (const std::string& arg : args) argv.push_back(arg.c_str());
+  return ParseCommandLine(static_cast<int>(argv.size()), argv.data(), "1.2.3");
+}
+
+// The options of a command line that must succeed.
+Options OptionsFor(const std::vector<std::string>& args) {
+  ParseResult result = Parse(args);
+  EXPECT_TRUE(result.options) << result.error;
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.error, "");
+  EXPECT_EQ(result.output, "");
+  return result.options.value_or(Options{});
+}
+
+std::vector<std::string> Describe(const std::vector<Selector>& selectors) {
+  std::vector<std::string> descriptions;
+  for (const Selector& selector : selectors) descriptions.push_back(selector.Describe());
+  return descriptions;
+}
+
+TEST(ParseCommandLineTest, NoArgumentsGiveTheDefaults) {
+  const Options options = OptionsFor({});
+  EXPECT_EQ(options.ListenAddress(), "0.0.0.0:9477");
+  EXPECT_TRUE(options.selectors.empty());
+  EXPECT_EQ(options.procfs, "/proc");
+  EXPECT_EQ(options.log_level, spdlog::level::info);
+  EXPECT_EQ(options.config_path, "");
+  EXPECT_EQ(options.ring_buffer_bytes, 8u << 20);
+  EXPECT_EQ(options.max_tracked_processes, 65536u);
+}
+
+TEST(ParseCommandLineTest, HelpListsEveryFlag) {
+  for (const char* flag : {"--help", "-h"}) {
+    const ParseResult result = Parse({flag});
+    EXPECT_FALSE(result.options);
+    EXPECT_EQ(result.exit_code, 0);
+    EXPECT_EQ(result.error, "");
+    EXPECT_THAT(result.output, StartsWith("hostlens: "));
+    EXPECT_THAT(result.output, HasSubstr("Usage: hostlens [OPTIONS]"));
+    for (const char* name :
+         {"--listen", "--pid", "--port", "--exe", "--config", "--procfs", "--log-level",
+          "--ring-buffer-size", "--max-tracked-processes", "--version"}) {
+      EXPECT_THAT(result.output, HasSubstr(name));
+    }
+    EXPECT_EQ(result.output.back(), '\n');
+  }
+}
+
+TEST(ParseCommandLineTest, HelpWinsOverBadValues) {
+  const ParseResult result = Parse({"--port", "abc", "--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_THAT(result.output, HasSubstr("Usage:"));
+}
+
+TEST(ParseCommandLineTest, VersionPrintsNameAndVersion) {
+  const ParseResult result = Parse({"--version"});
+  EXPECT_FALSE(result.options);
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.output, "hostlens 1.2.3\n");
+  EXPECT_EQ(result.error, "");
+}
+
+TEST(ParseCommandLineTest, Listen) {
+  EXPECT_EQ(OptionsFor({"--listen", "127.0.0.1:8080"}).ListenAddress(), "127.0.0.1:8080");
+  EXPECT_EQ(OptionsFor({"--listen=127.0.0.1:8080"}).ListenAddress(), "127.0.0.1:8080");
+  EXPECT_EQ(OptionsFor({"--listen", ":9000"}).ListenAddress(), "0.0.0.0:9000");
+  const Options ipv6 = OptionsFor({"--listen", "[::1]:9477"});
+  EXPECT_EQ(ipv6.listen_host, "::1");
+  EXPECT_EQ(ipv6.listen_port, 9477);
+}
+
+TEST(ParseCommandLineTest, SelectorsKeepCommandLineOrder) {
+  const Options options = OptionsFor(
+      {"--exe", "/gunicorn$", "--pid", "42", "--port", "8000", "--pid=7", "--port", "5432"});
+  EXPECT_THAT(
+      Describe(options.selectors),
+      ::testing::ElementsAre("exe //gunicorn$/", "pid 42", "port 8000", "pid 7", "port 5432"));
+  ASSERT_NE(options.selectors[0].exe_regex, nullptr);
+  EXPECT_TRUE(std::regex_search("/srv/bin/gunicorn", *options.selectors[0].exe_regex));
+  for (const Selector& selector : options.selectors) EXPECT_EQ(selector.service_name, "");
+}
+
+TEST(ParseCommandLineTest, Procfs) {
+  EXPECT_EQ(OptionsFor({"--procfs", kFixtures}).procfs, kFixtures);
+}
+
+TEST(ParseCommandLineTest, LogLevels) {
+  EXPECT_EQ(OptionsFor({"--log-level", "trace"}).log_level, spdlog::level::trace);
+  EXPECT_EQ(OptionsFor({"--log-level", "debug"}).log_level, spdlog::level::debug);
+  EXPECT_EQ(OptionsFor({"--log-level", "info"}).log_level, spdlog::level::info);
+  EXPECT_EQ(OptionsFor({"--log-level", "warn"}).log_level, spdlog::level::warn);
+  EXPECT_EQ(OptionsFor({"--log-level", "error"}).log_level, spdlog::level::err);
+  EXPECT_EQ(OptionsFor({"--log-level", "off"}).log_level, spdlog::level::off);
+}
+
+TEST(ParseCommandLineTest, RingBufferSize) {
+  EXPECT_EQ(OptionsFor({"--ring-buffer-size", "16777216"}).ring_buffer_bytes, 16u << 20);
+  EXPECT_EQ(OptionsFor({"--ring-buffer-size", "256K"}).ring_buffer_bytes, 256u << 10);
+  EXPECT_EQ(OptionsFor({"--ring-buffer-size", "32M"}).ring_buffer_bytes, 32u << 20);
+}
+
+TEST(ParseCommandLineTest, MaxTrackedProcesses) {
+  EXPECT_EQ(OptionsFor({"--max-tracked-processes", "100"}).max_tracked_processes, 100u);
+}
+
+TEST(ParseCommandLineTest, ConfigFileSetsEverything) {
+  const Options options = OptionsFor({"--config", kFixtures + "/full.yaml"});
+  EXPECT_EQ(options.config_path, kFixtures + "/full.yaml");
+  EXPECT_EQ(options.ListenAddress(), "127.0.0.1:9100");
+  EXPECT_EQ(options.log_level, spdlog::level::debug);
+  EXPECT_EQ(options.procfs, "/proc");
+  EXPECT_EQ(options.ring_buffer_bytes, 16u << 20);
+  EXPECT_EQ(options.max_tracked_processes, 1024u);
+  EXPECT_THAT(
+      Describe(options.selectors),
+      ::testing::ElementsAre("exe //gunicorn$/ as api", "port 8080 as web", "pid 4242 as worker"));
+}
+
+TEST(ParseCommandLineTest, EmptyConfigFileKeepsTheDefaults) {
+  const Options options = OptionsFor({"--config", kFixtures + "/empty.yaml"});
+  EXPECT_EQ(options.config_path, kFixtures + "/empty.yaml");
+  EXPECT_EQ(options.ListenAddress(), "0.0.0.0:9477");
+  EXPECT_TRUE(options.selectors.empty());
+}
+
+TEST(ParseCommandLineTest, FlagsOverrideTheFileAndAddSelectorsAfterIts) {
+  // The flags come before --config on purpose: where --config sits must not matter.
+  const Options options =
+      OptionsFor({"--pid", "7", "--listen", ":1234", "--log-level", "warn", "--ring-buffer-size",
+                  "4M", "--max-tracked-processes", "10", "--procfs", kFixtures, "--config",
+                  kFixtures + "/full.yaml", "--exe", "nginx"});
+  EXPECT_EQ(options.ListenAddress(), "0.0.0.0:1234");
+  EXPECT_EQ(options.log_level, spdlog::level::warn);
+  EXPECT_EQ(options.ring_buffer_bytes, 4u << 20);
+  EXPECT_EQ(options.max_tracked_processes, 10u);
+  EXPECT_EQ(options.procfs, kFixtures);
+  EXPECT_THAT(Describe(options.selectors),
+              ::testing::ElementsAre("exe //gunicorn$/ as api", "port 8080 as web",
+                                     "pid 4242 as worker", "pid 7", "exe /nginx/"));
+}
+
+TEST(ParseCommandLineTest, FileSettingsTheFlagsDoNotSetSurvive) {
+  const Options options =
+      OptionsFor({"--config", kFixtures + "/full.yaml", "--log-level", "error"});
+  EXPECT_EQ(options.log_level, spdlog::level::err);
+  EXPECT_EQ(options.ListenAddress(), "127.0.0.1:9100");
+  EXPECT_EQ(options.max_tracked_processes, 1024u);
+}
+
+struct ErrorCase {
+  std::string name;
+  std::vector<std::string> args;
+  std::string error;  // the whole line; a prefix of it where ends_with_library_text
+  bool ends_with_library_text = false;
+
+  // ctest lists parameterized tests by name and value; the name says it all.
+  friend void PrintTo(const ErrorCase& error_case, std::ostream* os) { *os << error_case.name; }
+};
+
+class CommandLineErrorTest : public ::testing::TestWithParam<ErrorCase> {};
+
+TEST_P(CommandLineErrorTest, ExitsWithUsageErrorAndOneLineNamingTheProblem) {
+  const ParseResult result = Parse(GetParam().args);
+  EXPECT_FALSE(result.options);
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.output, "");
+  EXPECT_THAT(result.error, AllOf(StartsWith("hostlens: "), Not(HasSubstr("\n"))));
+  if (GetParam().ends_with_library_text) {
+    EXPECT_THAT(result.error, StartsWith(GetParam().error));
+  } else {
+    EXPECT_EQ(result.error, GetParam().error);
+  }
+}
+
+const std::string kNotAnAddress = " is not an address (ADDR:PORT, [IPV6]:PORT or :PORT)";
+const std::string kNotAPid = " is not a process ID (1-4194304)";
+const std::string kNotAPort = " is not a port number (1-65535)";
+const std::string kNotASize = " is not a size (bytes, or a number with a K, M or G suffix)";
+const std::string kNotAProcessCount = " is not a number of processes (1-4194304)";
+
+const ErrorCase kErrorCases[] = {
+    // Arguments that are not flags of ours.
+    {"UnknownFlag", {"--bogus"}, "hostlens: unknown option \"--bogus\" (see --help)"},
+    {"UnknownFlagWithValue", {"--bogus=1"}, "hostlens: unknown option \"--bogus\" (see --help)"},
+    {"UnknownShortFlag", {"-x"}, "hostlens: unknown option \"-x\" (see --help)"},
+    {"MisspelledFlag", {"--ports", "80"}, "hostlens: unknown option \"--ports\" (see --help)"},
+    {"PositionalArgument",
+     {"foo"},
+     "hostlens: unexpected argument \"foo\"; hostlens takes no positional arguments"},
+    {"PositionalAfterDoubleDash",
+     {"--", "foo"},
+     "hostlens: unexpected argument \"foo\"; hostlens takes no positional arguments"},
+    {"SecondValueForOneFlag",
+     {"--pid", "1", "2"},
+     "hostlens: unexpected argument \"2\"; hostlens takes no positional arguments"},
+    // --listen
+    {"ListenWithoutValue", {"--listen"}, "hostlens: --listen: 1 required ADDR:PORT missing"},
+    {"ListenTwice",
+     {"--listen", ":1", "--listen", ":2"},
+     "hostlens: --listen: given 2 times; it takes one value"},
+    {"ListenWithoutPort",
+     {"--listen", "1.2.3.4"},
+     "hostlens: --listen: \"1.2.3.4\"" + kNotAnAddress},
+    {"ListenHostname",
+     {"--listen", "localhost:9477"},
+     "hostlens: --listen: \"localhost:9477\": \"localhost\" is not a numeric IPv4 address (host "
+     "names are not accepted)"},
+    {"ListenPortZero", {"--listen", ":0"}, "hostlens: --listen: \":0\": \"0\"" + kNotAPort},
+    {"ListenPortTooLarge",
+     {"--listen", "0.0.0.0:65536"},
+     "hostlens: --listen: \"0.0.0.0:65536\": \"65536\"" + kNotAPort},
+    {"ListenIpv6WithoutBrackets",
+     {"--listen", "::1:9477"},
+     "hostlens: --listen: \"::1:9477\": an IPv6 address needs brackets, as in [::1]:9477"},
+    {"ListenBadIpv6",
+     {"--listen", "[::g]:80"},
+     "hostlens: --listen: \"[::g]:80\": \"::g\" is not a numeric IPv6 address"},
+    {"ListenUnclosedBracket",
+     {"--listen", "[::1:80"},
+     "hostlens: --listen: \"[::1:80\"" + kNotAnAddress},
+    // --pid
+    {"PidWithoutValue", {"--pid"}, "hostlens: --pid: 1 required PID missing"},
+    {"PidNotANumber", {"--pid", "abc"}, "hostlens: --pid: \"abc\"" + kNotAPid},
+    {"PidZero", {"--pid", "0"}, "hostlens: --pid: \"0\"" + kNotAPid},
+    {"PidNegative", {"--pid", "-5"}, "hostlens: --pid: \"-5\"" + kNotAPid},
+    {"PidTooLarge", {"--pid", "4194305"}, "hostlens: --pid: \"4194305\"" + kNotAPid},
+    {"PidEmpty", {"--pid", ""}, "hostlens: --pid: \"\"" + kNotAPid},
+    {"SecondPidBad", {"--pid", "1", "--pid", "x"}, "hostlens: --pid: \"x\"" + kNotAPid},
+    // --port
+    {"PortWithoutValue", {"--port"}, "hostlens: --port: 1 required PORT missing"},
+    {"PortNotANumber", {"--port", "abc"}, "hostlens: --port: \"abc\"" + kNotAPort},
+    {"PortZero", {"--port", "0"}, "hostlens: --port: \"0\"" + kNotAPort},
+    {"PortTooLarge", {"--port", "65536"}, "hostlens: --port: \"65536\"" + kNotAPort},
+    {"PortWithNewline", {"--port", "80\n80"}, "hostlens: --port: \"80\\n80\"" + kNotAPort},
+    // --exe
+    {"ExeWithoutValue", {"--exe"}, "hostlens: --exe: 1 required REGEX missing"},
+    {"ExeInvalidRegex",
+     {"--exe", "gunicorn("},
+     "hostlens: --exe: \"gunicorn(\" is not a valid regular expression: ",
+     true},
+    {"ExeEmpty",
+     {"--exe", ""},
+     "hostlens: --exe: the pattern is empty; it would match every process"},
+    // --config
+    {"ConfigWithoutValue", {"--config"}, "hostlens: --config: 1 required FILE missing"},
+    {"ConfigTwice",
+     {"--config", "a.yaml", "--config", "b.yaml"},
+     "hostlens: --config: given 2 times; it takes one value"},
+    {"ConfigMissing",
+     {"--config", "/nonexistent/hostlens.yaml"},
+     "hostlens: --config /nonexistent/hostlens.yaml: cannot open: No such file or directory"},
+    {"ConfigIsADirectory",
+     {"--config", kFixtures},
+     "hostlens: --config " + kFixtures + ": cannot read: Is a directory"},
+    {"ConfigUnknownKey",
+     {"--config", kFixtures + "/unknown_key.yaml"},
+     "hostlens: --config " + kFixtures +
+         "/unknown_key.yaml: line 3: unknown key \"selectrs\" (known: listen, log_level, procfs, "
+         "ring_buffer_size, max_tracked_processes, selectors)"},
+    {"ConfigSelectorWithTwoKinds",
+     {"--config", kFixtures + "/selector_two_kinds.yaml"},
+     "hostlens: --config " + kFixtures +
+         "/selector_two_kinds.yaml: line 4: selector needs exactly one of pid, port, exe; it has "
+         "port and exe"},
+    {"ConfigBadRegex",
+     {"--config", kFixtures + "/bad_regex.yaml"},
+     "hostlens: --config " + kFixtures +
+         "/bad_regex.yaml: line 4: exe: \"gunicorn(\" is not a valid regular expression: ",
+     true},
+    {"ConfigBadSyntax",
+     {"--config", kFixtures + "/bad_syntax.yaml"},
+     "hostlens: --config " + kFixtures +
+         "/bad_syntax.yaml: line 4: end of sequence flow not found"},
+    // --procfs
+    {"ProcfsWithoutValue", {"--procfs"}, "hostlens: --procfs: 1 required DIR missing"},
+    {"ProcfsMissing",
+     {"--procfs", "/nonexistent/proc"},
+     "hostlens: --procfs: \"/nonexistent/proc\" does not exist"},
+    {"ProcfsNotADirectory",
+     {"--procfs", kFixtures + "/full.yaml"},
+     "hostlens: --procfs: \"" + kFixtures + "/full.yaml\" is not a directory"},
+    // --log-level
+    {"LogLevelWithoutValue", {"--log-level"}, "hostlens: --log-level: 1 required LEVEL missing"},
+    {"LogLevelUnknown",
+     {"--log-level", "verbose"},
+     "hostlens: --log-level: \"verbose\" is not a log level (trace, debug, info, warn, error, "
+     "off)"},
+    {"LogLevelUppercase",
+     {"--log-level", "INFO"},
+     "hostlens: --log-level: \"INFO\" is not a log level (trace, debug, info, warn, error, off)"},
+    // --ring-buffer-size
+    {"RingBufferWithoutValue",
+     {"--ring-buffer-size"},
+     "hostlens: --ring-buffer-size: 1 required BYTES missing"},
+    {"RingBufferNotASize",
+     {"--ring-buffer-size", "8MB"},
+     "hostlens: --ring-buffer-size: \"8MB\"" + kNotASize},
+    {"RingBufferNotAPowerOfTwo",
+     {"--ring-buffer-size", "12288"},
+     "hostlens: --ring-buffer-size: \"12288\" is not a power of two"},
+    {"RingBufferTooSmall",
+     {"--ring-buffer-size", "1K"},
+     "hostlens: --ring-buffer-size: \"1K\" is smaller than a page (",
+     true},
+    {"RingBufferTooLarge",
+     {"--ring-buffer-size", "2G"},
+     "hostlens: --ring-buffer-size: \"2G\" is larger than the maximum of 1G"},
+    // --max-tracked-processes
+    {"MaxTrackedWithoutValue",
+     {"--max-tracked-processes"},
+     "hostlens: --max-tracked-processes: 1 required N missing"},
+    {"MaxTrackedZero",
+     {"--max-tracked-processes", "0"},
+     "hostlens: --max-tracked-processes: \"0\"" + kNotAProcessCount},
+    {"MaxTrackedTooLarge",
+     {"--max-tracked-processes", "4194305"},
+     "hostlens: --max-tracked-processes: \"4194305\"" + kNotAProcessCount},
+    {"MaxTrackedNotANumber",
+     {"--max-tracked-processes", "many"},
+     "hostlens: --max-tracked-processes: \"many\"" + kNotAProcessCount},
+};
+
+INSTANTIATE_TEST_SUITE_P(AllProblems, CommandLineErrorTest, ::testing::ValuesIn(kErrorCases),
+                         [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace hostlens::config

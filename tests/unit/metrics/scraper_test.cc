@@ -1,0 +1,61 @@
+#include "agent/metrics/scraper.h"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
+#include "agent/metrics/family.h"
+#include "agent/metrics/self_metrics.h"
+
+#include <prometheus/text_serializer.h>
+
+namespace hostlens::metrics {
+namespace {
+
+TEST(Scraper, OneFailingCollectorDoesNotFailTheScrape) {
+  Scraper scraper;
+  scraper.Add({"good", [](bool*) {
+                 std::vector<prometheus::MetricFamily> out;
+                 out.push_back(FamilyBuilder("x_total", "x", prometheus::MetricType::Counter)
+                                   .Add({{"a", "b"}}, 3)
+                                   .Build());
+                 return out;
+               }});
+  scraper.Add({"throws", [](bool*) -> std::vector<prometheus::MetricFamily> {
+                 throw std::runtime_error("boom");
+               }});
+  scraper.Add({"reports", [](bool* ok) {
+                 *ok = false;
+                 return std::vector<prometheus::MetricFamily>{};
+               }});
+  const std::string text = scraper.Render();
+  EXPECT_NE(text.find("x_total{a=\"b\"} 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("hostlens_scrape_collector_success{collector=\"good\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("hostlens_scrape_collector_success{collector=\"throws\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("hostlens_scrape_collector_success{collector=\"reports\"} 0"),
+            std::string::npos);
+}
+
+TEST(SelfMetrics, EveryLossReasonIsExportedEvenAtZero) {
+  prometheus::Registry registry;
+  EventCounters counters(registry);
+  counters.CountEvent(HL_EV_PROC_FORK);
+  counters.CountEvent(HL_EV_PROC_FORK);
+  counters.CountEvent(9999);  // unknown kinds are ignored, not a crash
+  EXPECT_EQ(counters.events(HL_EV_PROC_FORK), 2u);
+
+  SelfMetricsInput in;
+  in.version = "1.2.3";
+  in.losses.map_full = 4;
+  in.tracked_processes = 7;
+  auto families = CollectSelfMetrics(in);
+  auto text = prometheus::TextSerializer().Serialize(families);
+  EXPECT_NE(text.find("hostlens_build_info{version=\"1.2.3\"} 1"), std::string::npos);
+  EXPECT_NE(text.find("hostlens_events_lost_total{reason=\"ringbuf_full\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("hostlens_events_lost_total{reason=\"map_full\"} 4"), std::string::npos);
+  EXPECT_NE(text.find("hostlens_events_lost_total{reason=\"parse\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("hostlens_tracked_processes 7"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hostlens::metrics

@@ -1,0 +1,55 @@
+#include "agent/server/status.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace hostlens::server {
+namespace {
+
+StatusInput Sample() {
+  StatusInput in;
+  in.version = "0.1.0";
+  in.kernel_release = "6.18.44";
+  in.programs = {{"handle_fork", "raw_tp/sched_process_fork", "process"}};
+  in.processes = {{30, "api", "/usr/bin/gunicorn"}, {10, "api", "/usr/bin/gunicorn"},
+                  {20, "web", "/usr/sbin/nginx"}};
+  in.events = {{"process_fork", 3}};
+  in.lost = {{"ringbuf_full", 0}, {"map_full", 1}, {"parse", 0}};
+  return in;
+}
+
+TEST(Status, ListsEverythingTheIssueNames) {
+  auto json = nlohmann::json::parse(RenderStatus(Sample()));
+  EXPECT_EQ(json["version"], "0.1.0");
+  EXPECT_EQ(json["kernel"], "6.18.44");
+  EXPECT_EQ(json["attached_programs"][0]["section"], "raw_tp/sched_process_fork");
+  EXPECT_EQ(json["selectors"], nlohmann::json::array({"all processes"}));
+  EXPECT_EQ(json["tracked_processes"]["count"], 3);
+  EXPECT_EQ(json["tracked_processes"]["by_service"]["api"], 2);
+  EXPECT_EQ(json["tracked_processes"]["processes"][0]["pid"], 10);  // sorted
+  EXPECT_EQ(json["tracked_processes"]["truncated"], false);
+  EXPECT_EQ(json["events_total"]["process_fork"], 3);
+  EXPECT_EQ(json["events_lost_total"]["map_full"], 1);
+}
+
+TEST(Status, CapsTheProcessListButNotTheCount) {
+  StatusInput in = Sample();
+  in.processes.clear();
+  for (int pid = 1; pid <= static_cast<int>(kStatusMaxProcesses) + 5; ++pid) {
+    in.processes.push_back({pid, "svc", "/bin/x"});
+  }
+  auto json = nlohmann::json::parse(RenderStatus(in));
+  EXPECT_EQ(json["tracked_processes"]["count"], kStatusMaxProcesses + 5);
+  EXPECT_EQ(json["tracked_processes"]["processes"].size(), kStatusMaxProcesses);
+  EXPECT_EQ(json["tracked_processes"]["truncated"], true);
+}
+
+TEST(Status, InvalidUtf8InExePathDoesNotThrow) {
+  StatusInput in = Sample();
+  in.processes = {{1, "svc", std::string("/tmp/\xff\xfe")}};
+  EXPECT_NO_THROW(nlohmann::json::parse(RenderStatus(in)));
+}
+
+}  // namespace
+}  // namespace hostlens::server
