@@ -9,6 +9,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <future>
 #include <cstdarg>
 #include <cstdio>
 #include <iostream>
@@ -40,6 +42,8 @@ namespace {
 constexpr int kExitStartup = 1;
 constexpr int kPollTimeoutMs = 100;
 constexpr auto kStallAfter = std::chrono::seconds(5);
+// SIGTERM to exit, all included: Kubernetes and systemd expect it quick.
+constexpr auto kStopBudget = std::chrono::milliseconds(1500);
 
 std::atomic<bool> stop_requested{false};
 
@@ -224,11 +228,28 @@ int Run(const config::Options& options) {
 
   while (!stop_requested.load()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   spdlog::info("stopping");
-  http.reset();
+  const auto deadline = std::chrono::steady_clock::now() + kStopBudget;
+  // Server first: once closed, no handler reads what follows. CivetWeb
+  // 1.15 takes up to 2 s to join its workers, so it stops alongside.
+  http->Close();
+  std::promise<void> http_stopped;
+  std::thread http_stopper([&http, &http_stopped] {
+    http.reset();
+    http_stopped.set_value();
+  });
   loop_stop.store(true);
   event_loop.join();
   ring_buffer.reset();
   probes.reset();
+  spdlog::debug("BPF programs detached");
+  if (http_stopped.get_future().wait_until(deadline) != std::future_status::ready) {
+    // Everything the kernel holds is released; the remaining CivetWeb
+    // workers touch nothing of ours. Exit without waiting for them.
+    spdlog::debug("http server still stopping; exiting anyway");
+    spdlog::shutdown();
+    std::_Exit(0);
+  }
+  http_stopper.join();
   return 0;
 }
 

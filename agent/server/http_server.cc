@@ -56,22 +56,28 @@ class Handler : public CivetHandler {
   std::string path_;
 };
 
+// Serves through the gate: shared while open, 503 once closed.
 template <typename F>
 class FunctionHandler : public Handler {
  public:
-  FunctionHandler(std::string path, F serve) : Handler(std::move(path)), serve_(std::move(serve)) {}
+  FunctionHandler(std::string path, std::shared_mutex& gate, const bool& closed, F serve)
+      : Handler(std::move(path)), gate_(gate), closed_(closed), serve_(std::move(serve)) {}
 
  protected:
-  void Serve(mg_connection* conn) override { serve_(conn); }
+  void Serve(mg_connection* conn) override {
+    std::shared_lock lock(gate_);
+    if (closed_) {
+      Respond(conn, 503, "text/plain", "shutting down\n");
+      return;
+    }
+    serve_(conn);
+  }
 
  private:
+  std::shared_mutex& gate_;
+  const bool& closed_;
   F serve_;
 };
-
-template <typename F>
-std::unique_ptr<CivetHandler> MakeHandler(std::string path, F serve) {
-  return std::make_unique<FunctionHandler<F>>(std::move(path), std::move(serve));
-}
 
 std::mutex last_error_mu;
 std::string last_error;
@@ -89,6 +95,10 @@ std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::Start(
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->endpoints_ = std::move(endpoints);
   const Endpoints& e = server->endpoints_;
+  auto MakeHandler = [&server](std::string path, auto serve) -> std::unique_ptr<CivetHandler> {
+    return std::make_unique<FunctionHandler<decltype(serve)>>(std::move(path), server->gate_,
+                                                              server->closed_, std::move(serve));
+  };
 
   std::vector<std::pair<std::string, std::unique_ptr<CivetHandler>>> routes;
   routes.emplace_back("/metrics", MakeHandler("/metrics", [&e](mg_connection* conn) {
@@ -132,6 +142,11 @@ std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::Start(
     server->handlers_.push_back(std::move(handler));
   }
   return server;
+}
+
+void HttpServer::Close() {
+  std::unique_lock lock(gate_);
+  closed_ = true;
 }
 
 HttpServer::~HttpServer() {

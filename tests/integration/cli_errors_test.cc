@@ -30,6 +30,8 @@ TEST_P(CliErrors, ExitsTwoWithOneLine) {
   EXPECT_NE(err.find(GetParam().message_part), std::string::npos) << err;
 }
 
+void PrintTo(const BadInvocation& invocation, std::ostream* os) { *os << invocation.name; }
+
 INSTANTIATE_TEST_SUITE_P(
     Flags, CliErrors,
     ::testing::Values(BadInvocation{"UnknownFlag", {"--bogus"}, "--bogus"},
@@ -47,7 +49,7 @@ TEST(CliPrivileges, WithoutCapabilitiesExitsOneSayingWhatIsMissing) {
   // setpriv drops to nobody with no capabilities: the state of a user who
   // forgot sudo.
   Process process({"/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                   "--inh-caps=-all", HOSTLENS_BINARY, "--listen", "127.0.0.1:0"});
+                   "--inh-caps=-all", HOSTLENS_BINARY, "--listen", "127.0.0.1:" + std::to_string(FreePort())});
   auto code = process.Wait(10s);
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 1);

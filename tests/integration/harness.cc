@@ -11,7 +11,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <nlohmann/json.hpp>
+#include <filesystem>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -169,17 +170,19 @@ std::optional<double> Agent::Metric(const std::string& series) {
 }
 
 std::vector<int> BpfProgramIdsOf(pid_t pid) {
-  std::vector<int> ids;
-  auto result = RunCommand("bpftool -j prog show");
-  auto json = nlohmann::json::parse(result.output, nullptr, false);
-  if (!json.is_array()) return ids;
-  for (const auto& prog : json) {
-    if (!prog.contains("pids")) continue;
-    for (const auto& p : prog["pids"]) {
-      if (p.value("pid", 0) == pid) ids.push_back(prog.value("id", 0));
+  // Every BPF program and link fd of the process names its program in
+  // fdinfo ("prog_id:"); bpftool's own pid listing is not built in Debian's.
+  std::set<int> ids;
+  const std::string fdinfo = "/proc/" + std::to_string(pid) + "/fdinfo";
+  for (const auto& entry : std::filesystem::directory_iterator(fdinfo)) {
+    std::istringstream in(ReadFile(entry.path()));
+    std::string key;
+    int value;
+    while (in >> key) {
+      if (key == "prog_id:" && in >> value) ids.insert(value);
     }
   }
-  return ids;
+  return {ids.begin(), ids.end()};
 }
 
 bool BpfProgramExists(int id) {
