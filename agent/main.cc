@@ -22,13 +22,14 @@
 #include "agent/bpf/ring_buffer.h"
 #include "agent/bpf/tracefs.h"
 #include "agent/config/command_line.h"
+#include "agent/conn/connection_table.h"
 #include "agent/events/dispatcher.h"
-#include "agent/host/cpu_collector.h"
+#include "agent/events/metrics_sink.h"
+#include "agent/host/host_collectors.h"
 #include "agent/host/kernel_units.h"
-#include "agent/host/loadavg_collector.h"
-#include "agent/host/meminfo_collector.h"
 #include "agent/host/procfs.h"
 #include "agent/host/service_collector.h"
+#include "agent/metrics/http_metrics.h"
 #include "agent/metrics/scraper.h"
 #include "agent/metrics/self_metrics.h"
 #include "agent/server/http_server.h"
@@ -68,6 +69,19 @@ std::string KernelRelease() {
   return uname(&u) == 0 ? u.release : "unknown";
 }
 
+// Adapts the BPF connection map to what the connection table drives.
+class KernelConnectionMap : public conn::KernelConnections {
+ public:
+  explicit KernelConnectionMap(bpf::Probes& probes) : probes_(probes) {}
+  void Ignore(uint32_t tgid, int32_t fd, uint64_t generation) override {
+    probes_.IgnoreConnection(tgid, fd, generation);
+  }
+  void Forget(uint32_t tgid, int32_t fd) override { probes_.ForgetConnection(tgid, fd); }
+
+ private:
+  bpf::Probes& probes_;
+};
+
 // Adapts the BPF tracked map to what the process table drives.
 class KernelTrackedSet : public targets::TrackedSet {
  public:
@@ -105,6 +119,7 @@ int Run(const config::Options& options) {
   probe_config.self_tgid = static_cast<uint32_t>(getpid());
   probe_config.ring_buffer_bytes = options.ring_buffer_bytes;
   probe_config.max_tracked_processes = options.max_tracked_processes;
+  probe_config.capture_bytes = options.capture_bytes;
   probe_config.exec_pending = options.selectors.empty();
   for (size_t i = 0; i < options.selectors.size(); ++i) {
     const auto& s = options.selectors[i];
@@ -126,7 +141,18 @@ int Run(const config::Options& options) {
 
   prometheus::Registry registry;
   metrics::EventCounters event_counters(registry);
-  events::Dispatcher dispatcher(processes, event_counters);
+  std::string route_error;
+  auto routes = metrics::RouteTemplater::Create(options.route_rules, &route_error);
+  if (!routes) return Fail("failed to compile HTTP routes: " + route_error);
+  metrics::HttpMetricsLimits http_limits;
+  http_limits.routes_per_service = options.max_routes_per_service;
+  metrics::HttpMetrics http_metrics(registry, std::move(*routes), http_limits);
+  events::MetricsSink sink(http_metrics);
+  KernelConnectionMap kernel_connections(*probes);
+  conn::ConnectionTable connections(
+      [&processes](uint32_t tgid) { return processes.ServiceOf(static_cast<int>(tgid)); },
+      kernel_connections, sink);
+  events::Dispatcher dispatcher(processes, connections, event_counters);
   auto opened = bpf::RingBuffer::Open(
       probes->events_fd(), [&dispatcher](const void* data, size_t size) { dispatcher.Handle(data, size); });
   if (auto* error = std::get_if<bpf::LoadError>(&opened)) return Fail(error->message);
@@ -147,7 +173,7 @@ int Run(const config::Options& options) {
     metrics::LossCounts l;
     l.ringbuf_full = kernel[HL_CNT_LOST_RINGBUF];
     l.map_full = kernel[HL_CNT_LOST_MAP_FULL] + processes.track_failures();
-    l.parse = event_counters.parse_errors();
+    l.parse = event_counters.parse_errors() + connections.stats().parse_resyncs.load();
     return l;
   };
 
@@ -158,22 +184,23 @@ int Run(const config::Options& options) {
                  in.version = kVersion;
                  in.losses = losses();
                  in.tracked_processes = processes.size();
+                 in.tracked_connections = connections.stats().open.load();
+                 in.connections_evicted = connections.stats().evicted.load();
+                 in.series_limited = {
+                     {http_metrics.route_limiter().family(), http_metrics.route_limiter().limited()},
+                     {http_metrics.address_limiter().family(),
+                      http_metrics.address_limiter().limited()}};
                  for (auto& f : metrics::CollectSelfMetrics(in)) families.push_back(std::move(f));
                  return families;
                }});
   // node_exporter's collectors, one file each; a missing file fails alone.
-  using Families = std::vector<prometheus::MetricFamily>;
-  auto host_collector = [](std::function<std::optional<Families>()> collect) {
-    return [collect = std::move(collect)](bool* ok) {
-      auto families = collect();
-      *ok = families.has_value();
-      return families.value_or(Families{});
-    };
-  };
-  const long user_hz = host::UserHz();
-  scraper.Add({"cpu", host_collector([&] { return host::CollectCpu(procfs, user_hz); })});
-  scraper.Add({"meminfo", host_collector([&] { return host::CollectMeminfo(procfs); })});
-  scraper.Add({"loadavg", host_collector([&] { return host::CollectLoadavg(procfs); })});
+  for (host::HostSource& source : host::HostSources(procfs, host::UserHz())) {
+    scraper.Add({std::move(source.name), [collect = std::move(source.collect)](bool* ok) {
+                   auto families = collect();
+                   *ok = families.has_value();
+                   return std::move(families).value_or(std::vector<prometheus::MetricFamily>{});
+                 }});
+  }
   host::ServiceCollector services(procfs);
   scraper.Add({"service", [&](bool*) {
                  auto snapshot = processes.TakeSnapshot();

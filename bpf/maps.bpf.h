@@ -29,6 +29,31 @@ struct {
   __type(value, __u64);
 } counters SEC(".maps");
 
+/* (tgid, fd) -> what that fd is: a followed connection (with its generation
+ * and role) or something to skip until it is closed. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 262144);
+  __type(key, struct hl_conn_key);
+  __type(value, struct hl_conn_info);
+} conns SEC(".maps");
+
+/* Source of connection generations, shared by every object. */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, __u64);
+} generation SEC(".maps");
+
+/* struct sock * -> when its handshake completed (for accept wait). */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 65536);
+  __type(key, __u64);
+  __type(value, __u64);
+} established_at SEC(".maps");
+
 static __always_inline void count(enum hl_counter which) {
   __u32 key = which;
   __u64 *value = bpf_map_lookup_elem(&counters, &key);
@@ -62,6 +87,13 @@ static __always_inline int track(__u32 tgid, const struct hl_tracked *value) {
   long err = bpf_map_update_elem(&tracked, &tgid, value, BPF_ANY);
   if (err) count(HL_CNT_LOST_MAP_FULL);
   return err;
+}
+
+static __always_inline __u64 next_generation(void) {
+  __u32 zero = 0;
+  __u64 *value = bpf_map_lookup_elem(&generation, &zero);
+  if (!value) return 0;
+  return __sync_fetch_and_add(value, 1) + 1;
 }
 
 #endif

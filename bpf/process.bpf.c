@@ -95,26 +95,42 @@ int BPF_PROG(handle_exit, struct task_struct *task) {
   return 0;
 }
 
-SEC("tp/sock/inet_sock_set_state")
-int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
-  if (!targ_port_selectors) return 0;
-  if (ctx->newstate != TCP_LISTEN || ctx->protocol != IPPROTO_TCP) return 0;
+/* A socket's handshake completing, for accept wait: remembered until
+ * accept() returns it (sockets.bpf.c). Fires in softirq context, so the
+ * owner is not known here; the LRU map bounds what is never accepted. */
+static __always_inline void remember_established(struct trace_event_raw_inet_sock_set_state *ctx) {
+  __u64 key = (__u64)ctx->skaddr;
+  __u64 now = bpf_ktime_get_ns();
+  bpf_map_update_elem(&established_at, &key, &now, BPF_ANY);
+}
 
+/* Listening on a port of a --port selector tracks the process at once. */
+static __always_inline void track_listener(struct trace_event_raw_inet_sock_set_state *ctx) {
   __u16 port = ctx->sport;
   __u32 *selector = bpf_map_lookup_elem(&listen_ports, &port);
-  if (!selector) return 0;
+  if (!selector) return;
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
-  if (tgid == targ_self_tgid) return 0;
+  if (tgid == targ_self_tgid) return;
   struct hl_tracked *t = lookup_tracked(tgid);
-  if (t && t->state == HL_TRACK_ON) return 0;
+  if (t && t->state == HL_TRACK_ON) return;
 
   struct hl_tracked on = {.selector = *selector, .state = HL_TRACK_ON};
-  if (track(tgid, &on)) return 0;
+  if (track(tgid, &on)) return;
   struct hl_proc_listen_event *ev = reserve_event(struct hl_proc_listen_event, HL_EV_PROC_LISTEN);
-  if (!ev) return 0;
+  if (!ev) return;
   ev->selector = *selector;
   ev->port = port;
   ev->_pad = 0;
   bpf_ringbuf_submit(ev, 0);
+}
+
+SEC("tp/sock/inet_sock_set_state")
+int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
+  if (ctx->protocol != IPPROTO_TCP) return 0;
+  if (ctx->newstate == TCP_ESTABLISHED && ctx->oldstate == TCP_SYN_RECV) {
+    remember_established(ctx);
+  } else if (ctx->newstate == TCP_LISTEN && targ_port_selectors) {
+    track_listener(ctx);
+  }
   return 0;
 }

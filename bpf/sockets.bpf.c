@@ -4,27 +4,16 @@
  * generation number so (tgid, fd, generation) stays unique across fd reuse. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
-#include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
+#include "conn.bpf.h"
 #include "maps.bpf.h"
+#include "sock.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
-#define AF_UNIX 1
-#define AF_INET 2
-#define AF_INET6 10
 #define EINPROGRESS 115
-
-__u64 next_generation = 1;
-
-struct {
-  __uint(type, BPF_MAP_TYPE_LRU_HASH);
-  __uint(max_entries, 262144);
-  __type(key, struct hl_conn_key);
-  __type(value, struct hl_conn_info);
-} conns SEC(".maps");
 
 /* connect() fd, from enter to exit, per thread */
 struct {
@@ -34,71 +23,26 @@ struct {
   __type(value, __s32);
 } connect_fds SEC(".maps");
 
-static __always_inline struct sock *fd_to_sock(int fd) {
-  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-  struct file **fds = BPF_CORE_READ(task, files, fdt, fd);
-  unsigned int max_fds = BPF_CORE_READ(task, files, fdt, max_fds);
-  if (fd < 0 || (unsigned int)fd >= max_fds) return 0;
-  struct file *file = 0;
-  if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file) return 0;
-  struct socket *socket = BPF_CORE_READ(file, private_data);
-  if (!socket) return 0;
-  return BPF_CORE_READ(socket, sk);
-}
-
-/* TCP over IPv4/IPv6 and Unix stream sockets; everything else is ignored. */
-static __always_inline bool wanted(struct sock *sk, __u16 family) {
-  __u16 type = BPF_CORE_READ(sk, sk_type);
-  if (type != 1 /* SOCK_STREAM */) return false;
-  if (family == AF_UNIX) return true;
-  if (family != AF_INET && family != AF_INET6) return false;
-  return BPF_CORE_READ(sk, sk_protocol) == IPPROTO_TCP;
-}
-
-static __always_inline void emit_open(int fd, enum hl_conn_role role) {
-  __u32 tgid = bpf_get_current_pid_tgid() >> 32;
+static __always_inline void follow(int fd, enum hl_conn_role role) {
   struct sock *sk = fd_to_sock(fd);
-  if (!sk) return;
-  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-  if (!wanted(sk, family)) return;
-
-  struct hl_conn_key key = {.tgid = tgid, .fd = fd};
-  struct hl_conn_info info = {};
-  info.generation = __sync_fetch_and_add(&next_generation, 1);
-  info.opened_ns = bpf_ktime_get_ns();
-  info.role = role;
-  if (bpf_map_update_elem(&conns, &key, &info, BPF_ANY)) count(HL_CNT_LOST_MAP_FULL);
-
-  struct hl_conn_event *ev = reserve_event(struct hl_conn_event, HL_EV_CONN_OPEN);
-  if (!ev) return;
-  ev->generation = info.generation;
-  ev->fd = fd;
-  ev->family = family;
-  ev->role = role;
-  ev->_pad = 0;
-  ev->_pad2 = 0;
-  __builtin_memset(ev->local_addr, 0, sizeof(ev->local_addr));
-  __builtin_memset(ev->remote_addr, 0, sizeof(ev->remote_addr));
-  ev->local_port = 0;
-  ev->remote_port = 0;
-  if (family == AF_INET) {
-    BPF_CORE_READ_INTO(ev->local_addr, sk, __sk_common.skc_rcv_saddr);
-    BPF_CORE_READ_INTO(ev->remote_addr, sk, __sk_common.skc_daddr);
-  } else if (family == AF_INET6) {
-    BPF_CORE_READ_INTO(ev->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
-    BPF_CORE_READ_INTO(ev->remote_addr, sk, __sk_common.skc_v6_daddr);
+  if (!sk || !followed_socket(sk)) return;
+  __u64 accept_wait_ns = 0;
+  if (role == HL_ROLE_SERVER) {
+    __u64 key = (__u64)sk;
+    __u64 *established = bpf_map_lookup_elem(&established_at, &key);
+    if (established) {
+      __u64 now = bpf_ktime_get_ns();
+      if (now > *established) accept_wait_ns = now - *established;
+      bpf_map_delete_elem(&established_at, &key);
+    }
   }
-  if (family != AF_UNIX) {
-    ev->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
-    ev->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-  }
-  bpf_ringbuf_submit(ev, 0);
+  open_conn(bpf_get_current_pid_tgid() >> 32, fd, sk, role, accept_wait_ns);
 }
 
 static __always_inline int on_accept_exit(long ret) {
   if (ret < 0) return 0;
   if (!lookup_tracked(bpf_get_current_pid_tgid() >> 32)) return 0;
-  emit_open((int)ret, HL_ROLE_SERVER);
+  follow((int)ret, HL_ROLE_SERVER);
   return 0;
 }
 
@@ -124,7 +68,7 @@ int handle_connect_exit(struct trace_event_raw_sys_exit *ctx) {
   if (!fd) return 0;
   __s32 sock_fd = *fd;
   bpf_map_delete_elem(&connect_fds, &id);
-  if (ctx->ret == 0 || ctx->ret == -EINPROGRESS) emit_open(sock_fd, HL_ROLE_CLIENT);
+  if (ctx->ret == 0 || ctx->ret == -EINPROGRESS) follow(sock_fd, HL_ROLE_CLIENT);
   return 0;
 }
 
@@ -138,7 +82,9 @@ int handle_close_enter(struct trace_event_raw_sys_enter *ctx) {
   if (!info) return 0;
   __u64 generation = info->generation;
   __u8 role = info->role;
+  __u8 kind = info->kind;
   bpf_map_delete_elem(&conns, &key);
+  if (kind != HL_FD_SOCKET) return 0;
 
   struct hl_conn_event *ev = reserve_event(struct hl_conn_event, HL_EV_CONN_CLOSE);
   if (!ev) return 0;

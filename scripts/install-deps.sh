@@ -20,6 +20,9 @@ build_pkgs=(
 test_pkgs=(
   prometheus                 # promtool checks /metrics in the integration tests
   curl procps iproute2       # tests scrape endpoints, inspect processes and sockets
+  nginx-light                # HTTP server under test (started by the tests on loopback)
+  apache2-utils              # ab: HTTP load with its own request counts
+  python3-django gunicorn    # the uninstrumented Django app under test
 )
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
@@ -40,5 +43,15 @@ else
   SUDO=
 fi
 echo "install-deps: installing ${missing[*]}"
+# Servers are installed to be started by the tests on loopback ports, not
+# as system services listening on every address: keep their postinst from
+# starting them (the policy-rc.d convention), unless the machine has a
+# policy of its own.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod +x "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -7,6 +7,7 @@
 
 #include "agent/bpf/preflight.h"
 #include "process.skel.h"
+#include "data.skel.h"
 #include "sockets.skel.h"
 
 namespace hostlens::bpf {
@@ -63,19 +64,32 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
     return DescribeBpfFailure("load BPF object sockets", err);
   }
 
+  probes->data_ = hl_data__open();
+  if (!probes->data_) return DescribeBpfFailure("open BPF object data", -errno);
+  probes->data_->rodata->targ_capture_bytes = config.capture_bytes;
+  if (int err = ReuseSharedMaps(process->obj, probes->data_->obj)) {
+    return DescribeBpfFailure("share maps with BPF object data", err);
+  }
+  if (int err = hl_data__load(probes->data_)) return DescribeBpfFailure("load BPF object data", err);
+
   if (int err = hl_process__attach(process)) {
     return DescribeBpfFailure("attach BPF programs of process", err);
   }
   if (int err = hl_sockets__attach(probes->sockets_)) {
     return DescribeBpfFailure("attach BPF programs of sockets", err);
   }
+  if (int err = hl_data__attach(probes->data_)) {
+    return DescribeBpfFailure("attach BPF programs of data", err);
+  }
   CollectPrograms(process->obj, "process", &probes->programs_);
   CollectPrograms(probes->sockets_->obj, "sockets", &probes->programs_);
+  CollectPrograms(probes->data_->obj, "data", &probes->programs_);
   return probes;
 }
 
 Probes::~Probes() {
-  // Sockets reuses the process object's maps, so it goes first.
+  // The others reuse the process object's maps, so they go first.
+  hl_data__destroy(data_);
   hl_sockets__destroy(sockets_);
   hl_process__destroy(process_);
 }
@@ -89,6 +103,20 @@ bool Probes::Track(uint32_t tgid, uint32_t selector) {
 }
 
 void Probes::Untrack(uint32_t tgid) { bpf_map_delete_elem(tracked_fd(), &tgid); }
+
+void Probes::IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation) {
+  const int map = bpf_map__fd(process_->maps.conns);
+  hl_conn_key key{tgid, fd};
+  hl_conn_info info{};
+  if (bpf_map_lookup_elem(map, &key, &info) != 0 || info.generation != generation) return;
+  info.ignored = 1;
+  bpf_map_update_elem(map, &key, &info, BPF_EXIST);
+}
+
+void Probes::ForgetConnection(uint32_t tgid, int32_t fd) {
+  hl_conn_key key{tgid, fd};
+  bpf_map_delete_elem(bpf_map__fd(process_->maps.conns), &key);
+}
 
 std::array<uint64_t, HL_CNT_MAX> Probes::ReadCounters() const {
   std::array<uint64_t, HL_CNT_MAX> totals{};

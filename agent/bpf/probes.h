@@ -13,6 +13,7 @@
 
 struct hl_process;
 struct hl_sockets;
+struct hl_data;
 struct bpf_map;
 
 namespace hostlens::bpf {
@@ -25,6 +26,7 @@ struct ProbeConfig {
   std::map<uint16_t, uint32_t> listen_ports;  // --port selectors: port -> selector index
   uint32_t ring_buffer_bytes = 8u << 20;
   uint32_t max_tracked_processes = 65536;
+  uint32_t capture_bytes = 512;  // head of each socket read/write, <= HL_CAPTURE_MAX
 };
 
 struct AttachedProgram {
@@ -51,6 +53,12 @@ class Probes {
   bool Track(uint32_t tgid, uint32_t selector);
   void Untrack(uint32_t tgid);
 
+  // Connection-map maintenance: stop copying a connection's payloads (not a
+  // protocol we parse), or drop the entry of a process that exited (its
+  // fds closed without close()).
+  void IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation);
+  void ForgetConnection(uint32_t tgid, int32_t fd);
+
   // BPF-side loss counters summed over CPUs, indexed by enum hl_counter.
   std::array<uint64_t, HL_CNT_MAX> ReadCounters() const;
 
@@ -60,6 +68,7 @@ class Probes {
   Probes() = default;
   hl_process* process_ = nullptr;
   hl_sockets* sockets_ = nullptr;
+  hl_data* data_ = nullptr;
   std::vector<AttachedProgram> programs_;
 };
 

@@ -20,7 +20,8 @@ constexpr char kDescription[] =
 constexpr char kFooter[] =
     "Targets: --pid, --port, --exe and the config file's selectors are tried in order, the\n"
     "config file's first; a process is traced under the first that matches. With none, every\n"
-    "process except hostlens itself is traced. Other flags override the config file.";
+    "process except hostlens itself is traced. --route and --exclude-route add to the config\n"
+    "file's lists, after its entries. Other flags override the config file.";
 
 // A flag's raw values. Every flag collects strings and is checked by value_parsers.h, so that
 // the command line and the config file reject a bad value in the same words.
@@ -51,6 +52,14 @@ class CommandLine {
         "Kernel-to-agent ring buffer: a power of two, K/M/G suffixes allowed", "8M");
     Add(&max_tracked_processes_, "--max-tracked-processes", "N", "Most processes traced at once",
         "65536");
+    Add(&capture_bytes_, "--capture-bytes", "N",
+        "Leading bytes of each socket read/write copied from the kernel (16-4096)", "512");
+    Add(&route_, "--route", "PATTERN",
+        "HTTP route pattern such as /api/users/{id}/; first match wins (repeatable)");
+    Add(&exclude_route_, "--exclude-route", "REGEX",
+        "Do not record HTTP requests whose path matches this regex (repeatable)");
+    Add(&max_routes_per_service_, "--max-routes-per-service", "N",
+        "Distinct http_route values per service; more become __other__", "500");
   }
 
   // Throws what CLI11 throws: CallForHelp, CallForVersion, ParseError.
@@ -61,8 +70,8 @@ class CommandLine {
   // Empty if the parsed flags make valid options; otherwise the problem, without "hostlens: ".
   std::string Build(Options* options) {
     if (std::string problem = CheckArguments(); !problem.empty()) return problem;
-    for (const Flag* flag :
-         {&listen_, &config_, &procfs_, &log_level_, &ring_buffer_size_, &max_tracked_processes_}) {
+    for (const Flag* flag : {&listen_, &config_, &procfs_, &log_level_, &ring_buffer_size_,
+                             &max_tracked_processes_, &capture_bytes_, &max_routes_per_service_}) {
       if (flag->values.size() > 1) {
         return flag->option->get_name() + ": given " + std::to_string(flag->values.size()) +
                " times; it takes one value";
@@ -71,6 +80,8 @@ class CommandLine {
 
     std::vector<Selector> flag_selectors;
     if (std::string problem = ReadSelectors(&flag_selectors); !problem.empty()) return problem;
+    metrics::RouteRules flag_routes;
+    if (std::string problem = ReadRouteRules(&flag_routes); !problem.empty()) return problem;
     // The file goes in first so that the flags read after it win.
     if (!config_.values.empty()) {
       const std::string& path = config_.values[0];
@@ -82,6 +93,10 @@ class CommandLine {
     if (std::string problem = ReadScalarsInto(options); !problem.empty()) return problem;
     options->selectors.insert(options->selectors.end(), flag_selectors.begin(),
                               flag_selectors.end());
+    std::vector<std::string>& patterns = options->route_rules.patterns;
+    patterns.insert(patterns.end(), flag_routes.patterns.begin(), flag_routes.patterns.end());
+    std::vector<std::string>& exclude = options->route_rules.exclude;
+    exclude.insert(exclude.end(), flag_routes.exclude.begin(), flag_routes.exclude.end());
     return {};
   }
 
@@ -135,6 +150,22 @@ class CommandLine {
     return {};
   }
 
+  // Each flag in command-line order; the two lists are independent of each other.
+  std::string ReadRouteRules(metrics::RouteRules* rules) const {
+    std::string error;
+    for (const std::string& text : route_.values) {
+      std::optional<std::string> pattern = ParseRoutePattern(text, &error);
+      if (!pattern) return "--route: " + error;
+      rules->patterns.push_back(std::move(*pattern));
+    }
+    for (const std::string& text : exclude_route_.values) {
+      std::optional<std::string> regex = ParseExcludeRoute(text, &error);
+      if (!regex) return "--exclude-route: " + error;
+      rules->exclude.push_back(std::move(*regex));
+    }
+    return {};
+  }
+
   std::string ReadScalarsInto(Options* options) const {
     std::string error;
     if (!listen_.values.empty()) {
@@ -163,12 +194,23 @@ class CommandLine {
       if (!count) return "--max-tracked-processes: " + error;
       options->max_tracked_processes = *count;
     }
+    if (!capture_bytes_.values.empty()) {
+      std::optional<uint32_t> bytes = ParseCaptureBytes(capture_bytes_.values[0], &error);
+      if (!bytes) return "--capture-bytes: " + error;
+      options->capture_bytes = *bytes;
+    }
+    if (!max_routes_per_service_.values.empty()) {
+      std::optional<size_t> count =
+          ParseMaxRoutesPerService(max_routes_per_service_.values[0], &error);
+      if (!count) return "--max-routes-per-service: " + error;
+      options->max_routes_per_service = *count;
+    }
     return {};
   }
 
   CLI::App app_;
   Flag listen_, pid_, port_, exe_, config_, procfs_, log_level_, ring_buffer_size_,
-      max_tracked_processes_;
+      max_tracked_processes_, capture_bytes_, route_, exclude_route_, max_routes_per_service_;
 };
 
 // Library messages (CLI11, regex, yaml-cpp) and user-typed paths could carry line breaks.

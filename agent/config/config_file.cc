@@ -16,8 +16,10 @@ namespace {
 constexpr size_t kMaxConfigBytes = 1 << 20;
 
 constexpr std::string_view kTopLevelKeys =
-    "listen, log_level, procfs, ring_buffer_size, max_tracked_processes, selectors";
+    "listen, log_level, procfs, ring_buffer_size, max_tracked_processes, capture_bytes, "
+    "selectors, http";
 constexpr std::string_view kSelectorKeys = "service_name, pid, port, exe";
+constexpr std::string_view kHttpKeys = "routes, exclude_routes, max_routes_per_service";
 
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
@@ -57,8 +59,12 @@ class SettingsReader {
         ok = ReadValue(entry, ParseRingBufferSize, &settings->ring_buffer_bytes);
       } else if (key == "max_tracked_processes") {
         ok = ReadValue(entry, ParseMaxTrackedProcesses, &settings->max_tracked_processes);
+      } else if (key == "capture_bytes") {
+        ok = ReadValue(entry, ParseCaptureBytes, &settings->capture_bytes);
       } else if (key == "selectors") {
         ok = ReadSelectors(entry.second, &settings->selectors);
+      } else if (key == "http") {
+        ok = ReadHttp(entry.second, settings);
       } else {
         ok = Fail(entry.first.Mark(),
                   "unknown key " + Quote(key) + " (known: " + std::string(kTopLevelKeys) + ")");
@@ -109,6 +115,62 @@ class SettingsReader {
     std::string error;
     *out = parse(text, &error);
     if (!*out) return Fail(entry.second.Mark(), entry.first.Scalar() + ": " + error);
+    return true;
+  }
+
+  // A list of single values, each checked by `parse`; `what` names an item in errors ("a regex
+  // like ^/healthz$").
+  bool ReadList(const Entry& entry,
+                std::optional<std::string> (*parse)(std::string_view, std::string*),
+                std::string_view what, std::vector<std::string>* out) {
+    const auto& [key, list] = entry;
+    // As with "selectors:", an empty list is what is left after commenting out every item.
+    if (list.IsNull()) return true;
+    if (!list.IsSequence()) {
+      return Fail(list.Mark(), key.Scalar() + ": expected a list, got " + Describe(list));
+    }
+    for (const YAML::Node& item : list) {
+      // Like an empty value (see ReadScalar), an empty item ("-" alone) is placed on the next
+      // line by yaml-cpp: it is reported on the key's line.
+      if (item.IsNull()) return Fail(key.Mark(), key.Scalar() + ": a list item is empty");
+      if (!item.IsScalar()) {
+        return Fail(item.Mark(),
+                    key.Scalar() + ": expected " + std::string(what) + ", got " + Describe(item));
+      }
+      std::string error;
+      std::optional<std::string> value = parse(item.Scalar(), &error);
+      if (!value) return Fail(item.Mark(), key.Scalar() + ": " + error);
+      out->push_back(std::move(*value));
+    }
+    return true;
+  }
+
+  bool ReadHttp(const YAML::Node& section, FileSettings* settings) {
+    // An empty "http:" is what is left after commenting out every setting; it sets nothing.
+    if (section.IsNull()) return true;
+    if (!section.IsMap()) {
+      return Fail(section.Mark(),
+                  "http: expected a mapping of settings (key: value), got " + Describe(section));
+    }
+    std::set<std::string> seen;
+    for (const auto& entry : section) {
+      std::string key;
+      if (!ReadKey(entry.first, &seen, &key)) return false;
+      bool ok = true;
+      if (key == "routes") {
+        ok = ReadList(entry, ParseRoutePattern, "a route pattern like /api/users/{id}/",
+                      &settings->route_rules.patterns);
+      } else if (key == "exclude_routes") {
+        ok = ReadList(entry, ParseExcludeRoute, "a regex like ^/healthz$",
+                      &settings->route_rules.exclude);
+      } else if (key == "max_routes_per_service") {
+        ok = ReadValue(entry, ParseMaxRoutesPerService, &settings->max_routes_per_service);
+      } else {
+        ok = Fail(entry.first.Mark(),
+                  "unknown http key " + Quote(key) + " (known: " + std::string(kHttpKeys) + ")");
+      }
+      if (!ok) return false;
+    }
     return true;
   }
 
@@ -267,6 +329,16 @@ void ApplyFileSettings(const FileSettings& settings, Options* options) {
   if (settings.max_tracked_processes) {
     options->max_tracked_processes = *settings.max_tracked_processes;
   }
+  if (settings.capture_bytes) options->capture_bytes = *settings.capture_bytes;
+  if (settings.max_routes_per_service) {
+    options->max_routes_per_service = *settings.max_routes_per_service;
+  }
+  std::vector<std::string>& patterns = options->route_rules.patterns;
+  patterns.insert(patterns.begin(), settings.route_rules.patterns.begin(),
+                  settings.route_rules.patterns.end());
+  std::vector<std::string>& exclude = options->route_rules.exclude;
+  exclude.insert(exclude.begin(), settings.route_rules.exclude.begin(),
+                 settings.route_rules.exclude.end());
   options->selectors.insert(options->selectors.begin(), settings.selectors.begin(),
                             settings.selectors.end());
 }

@@ -2,6 +2,7 @@
 
 #include <spdlog/common.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "agent/config/options.h"
 #include "agent/config/value_parsers.h"
+#include "agent/metrics/route_template.h"
 
 namespace hostlens::config {
 
@@ -21,7 +23,11 @@ struct FileSettings {
   std::optional<std::string> procfs;
   std::optional<uint32_t> ring_buffer_bytes;
   std::optional<uint32_t> max_tracked_processes;
+  std::optional<uint32_t> capture_bytes;
   std::vector<Selector> selectors;  // each with a service_name
+  // The "http:" section.
+  metrics::RouteRules route_rules;  // each entry checked by metrics::RouteTemplater::Create
+  std::optional<size_t> max_routes_per_service;
 };
 
 struct ConfigFileResult {
@@ -36,7 +42,8 @@ ConfigFileResult ParseConfigFile(std::string_view yaml, std::string_view source_
 // Reads `path` and parses it, with the path as the source name.
 ConfigFileResult LoadConfigFile(const std::string& path);
 
-// Copies what the file sets into `options`; the file's selectors go before any already there.
+// Copies what the file sets into `options`; the file's selectors, route patterns and route
+// excludes go before any already there.
 void ApplyFileSettings(const FileSettings& settings, Options* options);
 
 }  // namespace hostlens::config

@@ -2,12 +2,15 @@
 
 #include <spdlog/common.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <regex>
 #include <string>
 #include <vector>
+
+#include "agent/metrics/route_template.h"
 
 namespace hostlens::config {
 
@@ -46,6 +49,14 @@ struct Options {
   std::string config_path;                // empty if none
   uint32_t ring_buffer_bytes = 8u << 20;  // power of two and a multiple of the page size
   uint32_t max_tracked_processes = 65536;
+  // How many leading bytes of each socket read or write the kernel copies for protocol parsing:
+  // kMinCaptureBytes..kMaxCaptureBytes (value_parsers.h), the latter being HL_CAPTURE_MAX.
+  uint32_t capture_bytes = 512;
+  // http_route label rules: the config file's patterns and excludes first, then the flags'.
+  // Each one has been checked with metrics::RouteTemplater::Create.
+  metrics::RouteRules route_rules;
+  // Distinct http_route values per service; later ones are recorded as "__other__".
+  size_t max_routes_per_service = 500;
 };
 
 }  // namespace hostlens::config

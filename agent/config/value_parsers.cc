@@ -10,7 +10,14 @@
 #include <cstring>
 #include <utility>
 
+#include "agent/metrics/route_template.h"
+#include "hostlens/abi/events.h"
+
 namespace hostlens::config {
+
+static_assert(kMaxCaptureBytes == HL_CAPTURE_MAX,
+              "--capture-bytes must allow exactly what the kernel's copy buffer holds");
+
 namespace {
 
 // Digits only: from_chars alone would accept a leading '-' for the signed types and we want no
@@ -29,6 +36,33 @@ std::optional<uint64_t> ParseDecimal(std::string_view text) {
 bool IsNumericAddress(int family, const std::string& host) {
   std::array<unsigned char, 16> buffer;
   return inet_pton(family, host.c_str(), buffer.data()) == 1;
+}
+
+// Control characters escaped as Quote() does, so that a message from elsewhere (one that quotes
+// user text as is) stays on one line.
+std::string EscapeControlCharacters(std::string_view text) {
+  std::string escaped;
+  for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      const std::string quoted = Quote(std::string_view(&c, 1));
+      escaped += quoted.substr(1, quoted.size() - 2);
+    } else {
+      escaped += c;
+    }
+  }
+  return escaped;
+}
+
+// RouteTemplater::Create's own message ("invalid route pattern ...: why"), on one line.
+std::optional<std::string> CheckRouteRules(std::string_view text, const metrics::RouteRules& rules,
+                                           std::string* error) {
+  std::string route_error;
+  if (!metrics::RouteTemplater::Create(rules, &route_error)) {
+    *error = EscapeControlCharacters(route_error);
+    return std::nullopt;
+  }
+  return std::string(text);
 }
 
 uint32_t PageSize() {
@@ -185,6 +219,38 @@ std::optional<uint32_t> ParseMaxTrackedProcesses(std::string_view text, std::str
     return std::nullopt;
   }
   return static_cast<uint32_t>(*value);
+}
+
+std::optional<uint32_t> ParseCaptureBytes(std::string_view text, std::string* error) {
+  const std::optional<uint64_t> value = ParseDecimal(text);
+  if (!value || *value < kMinCaptureBytes || *value > kMaxCaptureBytes) {
+    *error = Quote(text) + " is not a capture size (" + std::to_string(kMinCaptureBytes) + "-" +
+             std::to_string(kMaxCaptureBytes) + " bytes)";
+    return std::nullopt;
+  }
+  return static_cast<uint32_t>(*value);
+}
+
+std::optional<size_t> ParseMaxRoutesPerService(std::string_view text, std::string* error) {
+  const std::optional<uint64_t> value = ParseDecimal(text);
+  if (!value || *value < 1 || *value > kMaxRoutesPerService) {
+    *error =
+        Quote(text) + " is not a number of routes (1-" + std::to_string(kMaxRoutesPerService) + ")";
+    return std::nullopt;
+  }
+  return static_cast<size_t>(*value);
+}
+
+std::optional<std::string> ParseRoutePattern(std::string_view pattern, std::string* error) {
+  metrics::RouteRules rules;
+  rules.patterns.emplace_back(pattern);
+  return CheckRouteRules(pattern, rules, error);
+}
+
+std::optional<std::string> ParseExcludeRoute(std::string_view regex, std::string* error) {
+  metrics::RouteRules rules;
+  rules.exclude.emplace_back(regex);
+  return CheckRouteRules(regex, rules, error);
 }
 
 std::optional<Selector> ParseExeSelector(std::string_view pattern, std::string* error) {

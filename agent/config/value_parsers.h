@@ -2,6 +2,7 @@
 
 #include <spdlog/common.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -20,6 +21,13 @@ namespace hostlens::config {
 inline constexpr int kMaxPid = 4 * 1024 * 1024;
 // The ring buffer is locked kernel memory; more than this is a typo, not a tuning choice.
 inline constexpr uint32_t kMaxRingBufferBytes = 1u << 30;
+// Bytes of each socket read or write the kernel copies. Below the minimum not even a request
+// line fits; the maximum is HL_CAPTURE_MAX (include/hostlens/abi/events.h), the size of the
+// kernel's copy buffer (value_parsers.cc checks that they agree).
+inline constexpr uint32_t kMinCaptureBytes = 16;
+inline constexpr uint32_t kMaxCaptureBytes = 4096;
+// Distinct http_route values per service: each is a set of series, so this bounds memory.
+inline constexpr size_t kMaxRoutesPerService = 100000;
 
 struct ListenAddress {
   std::string host;  // numeric, IPv6 without brackets
@@ -37,6 +45,13 @@ std::optional<spdlog::level::level_enum> ParseLogLevel(std::string_view text, st
 // is a multiple of the page size.
 std::optional<uint32_t> ParseRingBufferSize(std::string_view text, std::string* error);
 std::optional<uint32_t> ParseMaxTrackedProcesses(std::string_view text, std::string* error);
+// kMinCaptureBytes..kMaxCaptureBytes, in bytes (no suffixes: the range is small).
+std::optional<uint32_t> ParseCaptureBytes(std::string_view text, std::string* error);
+std::optional<size_t> ParseMaxRoutesPerService(std::string_view text, std::string* error);
+// One entry of metrics::RouteRules::patterns or ::exclude, checked by
+// metrics::RouteTemplater::Create so that the agent cannot fail on it later; returned as is.
+std::optional<std::string> ParseRoutePattern(std::string_view pattern, std::string* error);
+std::optional<std::string> ParseExcludeRoute(std::string_view regex, std::string* error);
 // A kExe selector without a service name. Refuses an empty pattern, which would match every
 // process and is more likely a mistake (an unset shell variable) than a wish.
 std::optional<Selector> ParseExeSelector(std::string_view pattern, std::string* error);

@@ -16,6 +16,21 @@ bool Decode(const void* data, size_t size, T* out) {
 
 }  // namespace
 
+bool Dispatcher::HandleData(const void* data, size_t size) {
+  constexpr size_t kFixed = HL_DATA_EVENT_FIXED_SIZE;
+  if (size < kFixed) return false;
+  hl_data_event e;
+  std::memcpy(&e, data, kFixed);
+  if (e.head_len > HL_CAPTURE_MAX || e.tail_len > HL_TAIL_LEN ||
+      kFixed + e.head_len + e.tail_len > size || e.head_len + e.tail_len > e.length) {
+    return false;
+  }
+  const char* bytes = static_cast<const char*>(data) + kFixed;
+  connections_.OnData(e, std::string_view(bytes, e.head_len),
+                      std::string_view(bytes + e.head_len, e.tail_len));
+  return true;
+}
+
 void Dispatcher::Handle(const void* data, size_t size) {
   hl_event_header header;
   if (!Decode(data, size, &header)) {
@@ -39,7 +54,10 @@ void Dispatcher::Handle(const void* data, size_t size) {
     }
     case HL_EV_PROC_EXIT: {
       hl_proc_exit_event e;
-      if ((ok = Decode(data, size, &e))) processes_.OnExit(e);
+      if ((ok = Decode(data, size, &e))) {
+        processes_.OnExit(e);
+        connections_.OnProcessExit(e.hdr.tgid, e.hdr.ts_ns);
+      }
       break;
     }
     case HL_EV_PROC_LISTEN: {
@@ -49,7 +67,6 @@ void Dispatcher::Handle(const void* data, size_t size) {
     }
     case HL_EV_CONN_OPEN:
     case HL_EV_CONN_CLOSE: {
-      // Counted only, until the connection table arrives with HTTP.
       hl_conn_event e;
       if (!(ok = Decode(data, size, &e))) break;
       // Captured while the process's exec was pending, then not matched.
@@ -57,8 +74,20 @@ void Dispatcher::Handle(const void* data, size_t size) {
         counters_.CountIgnored();
         return;
       }
+      if (header.kind == HL_EV_CONN_OPEN) {
+        connections_.OnOpen(e);
+      } else {
+        connections_.OnClose(e);
+      }
       break;
     }
+    case HL_EV_DATA:
+      if (!processes_.IsTracked(static_cast<int>(header.tgid))) {
+        counters_.CountIgnored();
+        return;
+      }
+      ok = HandleData(data, size);
+      break;
     default:
       ok = false;
   }

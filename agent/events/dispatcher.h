@@ -2,6 +2,7 @@
 
 #include <cstddef>
 
+#include "agent/conn/connection_table.h"
 #include "agent/metrics/self_metrics.h"
 #include "agent/targets/process_table.h"
 
@@ -12,13 +13,18 @@ namespace hostlens::events {
 // counted as parse losses, never read past their end.
 class Dispatcher {
  public:
-  Dispatcher(targets::ProcessTable& processes, metrics::EventCounters& counters)
-      : processes_(processes), counters_(counters) {}
+  Dispatcher(targets::ProcessTable& processes, conn::ConnectionTable& connections,
+             metrics::EventCounters& counters)
+      : processes_(processes), connections_(connections), counters_(counters) {}
 
   void Handle(const void* data, size_t size);
 
  private:
+  // Data events are variable-length: the fixed part, then head and tail.
+  bool HandleData(const void* data, size_t size);
+
   targets::ProcessTable& processes_;
+  conn::ConnectionTable& connections_;
   metrics::EventCounters& counters_;
 };
 

@@ -3,10 +3,15 @@
 #include <string>
 #include <string_view>
 
-#include "agent/host/metric_families.h"
 #include "agent/host/stat_parser.h"
+#include "agent/metrics/metric_families.h"
 
 namespace hostlens::host {
+
+using metrics::AddSample;
+using metrics::MakeFamily;
+using metrics::MakeSingleGauge;
+
 namespace {
 
 struct Mode {

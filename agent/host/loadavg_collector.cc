@@ -3,9 +3,11 @@
 #include <string>
 
 #include "agent/host/loadavg_parser.h"
-#include "agent/host/metric_families.h"
+#include "agent/metrics/metric_families.h"
 
 namespace hostlens::host {
+
+using metrics::MakeSingleGauge;
 
 std::optional<std::vector<prometheus::MetricFamily>> CollectLoadavg(const Procfs& procfs) {
   std::optional<std::string> text = procfs.ReadFile("loadavg");

@@ -4,9 +4,12 @@
 #include <string_view>
 
 #include "agent/host/meminfo_parser.h"
-#include "agent/host/metric_families.h"
+#include "agent/metrics/metric_families.h"
 
 namespace hostlens::host {
+
+using metrics::MakeSingleGauge;
+
 namespace {
 
 // The subset dashboards use; node_exporter exports every field, which is more series than a

@@ -4,10 +4,15 @@
 #include <set>
 #include <utility>
 
-#include "agent/host/metric_families.h"
 #include "agent/host/process_stat_parser.h"
+#include "agent/metrics/metric_families.h"
 
 namespace hostlens::host {
+
+using metrics::AddSample;
+using metrics::Labels;
+using metrics::MakeFamily;
+
 namespace {
 
 struct ServiceTotals {

@@ -4,18 +4,21 @@
 
 #include <chrono>
 #include <exception>
+#include <utility>
 
-#include "agent/metrics/family.h"
+#include "agent/metrics/metric_families.h"
 
 namespace hostlens::metrics {
 
 std::vector<prometheus::MetricFamily> Scraper::Collect() const {
   using prometheus::MetricType;
   std::vector<prometheus::MetricFamily> out;
-  FamilyBuilder success("hostlens_scrape_collector_success",
-                        "Whether a collector succeeded at this scrape.", MetricType::Gauge);
-  FamilyBuilder duration("hostlens_scrape_collector_duration_seconds",
-                         "How long a collector took at this scrape.", MetricType::Gauge);
+  prometheus::MetricFamily success =
+      MakeFamily("hostlens_scrape_collector_success",
+                 "Whether a collector succeeded at this scrape.", MetricType::Gauge);
+  prometheus::MetricFamily duration =
+      MakeFamily("hostlens_scrape_collector_duration_seconds",
+                 "How long a collector took at this scrape.", MetricType::Gauge);
   for (const auto& collector : collectors_) {
     const auto start = std::chrono::steady_clock::now();
     bool ok = true;
@@ -26,11 +29,11 @@ std::vector<prometheus::MetricFamily> Scraper::Collect() const {
       ok = false;
     }
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-    success.Add({{"collector", collector.name}}, ok ? 1 : 0);
-    duration.Add({{"collector", collector.name}}, took.count());
+    AddSample(&success, {{"collector", collector.name}}, ok ? 1 : 0);
+    AddSample(&duration, {{"collector", collector.name}}, took.count());
   }
-  out.push_back(success.Build());
-  out.push_back(duration.Build());
+  out.push_back(std::move(success));
+  out.push_back(std::move(duration));
   return out;
 }
 

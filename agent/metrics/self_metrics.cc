@@ -1,6 +1,8 @@
 #include "agent/metrics/self_metrics.h"
 
-#include "agent/metrics/family.h"
+#include <utility>
+
+#include "agent/metrics/metric_families.h"
 
 namespace hostlens::metrics {
 
@@ -12,6 +14,7 @@ const char* EventKindName(uint32_t kind) {
     case HL_EV_PROC_LISTEN: return "process_listen";
     case HL_EV_CONN_OPEN: return "connection_open";
     case HL_EV_CONN_CLOSE: return "connection_close";
+    case HL_EV_DATA: return "data";
     default: return nullptr;
   }
 }
@@ -36,24 +39,44 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
   using prometheus::MetricType;
   std::vector<prometheus::MetricFamily> out;
 
-  out.push_back(FamilyBuilder("hostlens_build_info", "hostlens version, always 1.", MetricType::Gauge)
-                    .Add({{"version", input.version}}, 1)
-                    .Build());
+  prometheus::MetricFamily build_info =
+      MakeFamily("hostlens_build_info", "hostlens version, always 1.", MetricType::Gauge);
+  AddSample(&build_info, {{"version", input.version}}, 1);
+  out.push_back(std::move(build_info));
 
-  out.push_back(
-      FamilyBuilder("hostlens_events_lost_total",
-                    "Events lost before the agent could account for them, by reason: ring buffer "
-                    "full, kernel map full, undecodable record.",
-                    MetricType::Counter)
-          .Add({{"reason", "ringbuf_full"}}, static_cast<double>(input.losses.ringbuf_full))
-          .Add({{"reason", "map_full"}}, static_cast<double>(input.losses.map_full))
-          .Add({{"reason", "parse"}}, static_cast<double>(input.losses.parse))
-          .Build());
+  prometheus::MetricFamily lost =
+      MakeFamily("hostlens_events_lost_total",
+                 "Events lost before the agent could account for them, by reason: ring buffer "
+                 "full, kernel map full, undecodable record or protocol parser resync.",
+                 MetricType::Counter);
+  AddSample(&lost, {{"reason", "ringbuf_full"}}, static_cast<double>(input.losses.ringbuf_full));
+  AddSample(&lost, {{"reason", "map_full"}}, static_cast<double>(input.losses.map_full));
+  AddSample(&lost, {{"reason", "parse"}}, static_cast<double>(input.losses.parse));
+  out.push_back(std::move(lost));
 
-  out.push_back(FamilyBuilder("hostlens_tracked_processes",
-                              "Processes the agent currently observes.", MetricType::Gauge)
-                    .Add({}, static_cast<double>(input.tracked_processes))
-                    .Build());
+  out.push_back(MakeSingleGauge("hostlens_tracked_processes",
+                                "Processes the agent currently observes.",
+                                static_cast<double>(input.tracked_processes)));
+  out.push_back(MakeSingleGauge("hostlens_tracked_connections",
+                                "Connections of tracked processes the agent follows now.",
+                                static_cast<double>(input.tracked_connections)));
+
+  prometheus::MetricFamily evicted = MakeFamily(
+      "hostlens_connections_evicted_total",
+      "Connections dropped from the agent's table to stay under its size cap.",
+      MetricType::Counter);
+  AddSample(&evicted, {}, static_cast<double>(input.connections_evicted));
+  out.push_back(std::move(evicted));
+
+  prometheus::MetricFamily limited =
+      MakeFamily("hostlens_series_limited_total",
+                 "Observations whose label value was replaced by __other__ because the family's "
+                 "per-service series cap was reached.",
+                 MetricType::Counter);
+  for (const auto& [family, count] : input.series_limited) {
+    AddSample(&limited, {{"family", family}}, static_cast<double>(count));
+  }
+  out.push_back(std::move(limited));
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -57,9 +58,15 @@ struct SelfMetricsInput {
   std::string version;
   LossCounts losses;
   size_t tracked_processes = 0;
+  uint64_t tracked_connections = 0;
+  uint64_t connections_evicted = 0;
+  // family -> label sets redirected to "__other__" by a series cap
+  std::map<std::string, uint64_t> series_limited;
 };
 
-// hostlens_build_info, hostlens_events_lost_total, hostlens_tracked_processes.
+// hostlens_build_info, hostlens_events_lost_total, hostlens_tracked_processes,
+// hostlens_tracked_connections, hostlens_connections_evicted_total,
+// hostlens_series_limited_total.
 std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput& input);
 
 }  // namespace hostlens::metrics

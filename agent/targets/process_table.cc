@@ -235,6 +235,12 @@ bool ProcessTable::IsTracked(int pid) const {
   return processes_.count(pid) != 0;
 }
 
+std::string ProcessTable::ServiceOf(int pid) const {
+  std::lock_guard lock(mu_);
+  auto it = processes_.find(pid);
+  return it == processes_.end() ? std::string() : it->second.service;
+}
+
 std::vector<ProcessEntry> ProcessTable::List() const {
   std::lock_guard lock(mu_);
   std::vector<ProcessEntry> out;

@@ -59,6 +59,8 @@ class ProcessTable {
 
   size_t size() const;
   bool IsTracked(int pid) const;
+  // service_name of a tracked process; "" if it is not tracked.
+  std::string ServiceOf(int pid) const;
   std::vector<ProcessEntry> List() const;
   // Kernel map updates that failed (map full).
   uint64_t track_failures() const { return track_failures_.load(); }

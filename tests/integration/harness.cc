@@ -197,3 +197,73 @@ std::string ReadFile(const std::string& path) {
 }
 
 }  // namespace hostlens::testing
+
+namespace hostlens::testing {
+
+std::vector<SampleLine> ParseSamples(const std::string& exposition) {
+  std::vector<SampleLine> out;
+  std::istringstream in(exposition);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    SampleLine sample;
+    size_t pos = line.find_first_of("{ ");
+    if (pos == std::string::npos) continue;
+    sample.name = line.substr(0, pos);
+    if (line[pos] == '{') {
+      ++pos;
+      while (pos < line.size() && line[pos] != '}') {
+        size_t eq = line.find('=', pos);
+        if (eq == std::string::npos || eq + 1 >= line.size() || line[eq + 1] != '"') break;
+        std::string key = line.substr(pos, eq - pos);
+        std::string value;
+        size_t i = eq + 2;
+        for (; i < line.size() && line[i] != '"'; ++i) {
+          if (line[i] == '\\' && i + 1 < line.size()) {
+            ++i;
+            value.push_back(line[i] == 'n' ? '\n' : line[i]);
+          } else {
+            value.push_back(line[i]);
+          }
+        }
+        sample.labels[key] = value;
+        pos = i + 1;
+        if (pos < line.size() && line[pos] == ',') ++pos;
+      }
+      pos = line.find(' ', pos);
+      if (pos == std::string::npos) continue;
+    }
+    sample.value = std::strtod(line.c_str() + pos + 1, nullptr);
+    out.push_back(std::move(sample));
+  }
+  return out;
+}
+
+namespace {
+bool Includes(const std::map<std::string, std::string>& have,
+              const std::map<std::string, std::string>& want) {
+  for (const auto& [k, v] : want) {
+    auto it = have.find(k);
+    if (it == have.end() || it->second != v) return false;
+  }
+  return true;
+}
+}  // namespace
+
+std::optional<double> Agent::Sample(const std::string& name,
+                                    const std::map<std::string, std::string>& labels) {
+  for (const auto& s : ParseSamples(Get("/metrics").body)) {
+    if (s.name == name && Includes(s.labels, labels)) return s.value;
+  }
+  return std::nullopt;
+}
+
+double Agent::SumOf(const std::string& name, const std::map<std::string, std::string>& labels) {
+  double sum = 0;
+  for (const auto& s : ParseSamples(Get("/metrics").body)) {
+    if (s.name == name && Includes(s.labels, labels)) sum += s.value;
+  }
+  return sum;
+}
+
+}  // namespace hostlens::testing

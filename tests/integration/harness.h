@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -66,11 +67,26 @@ class Agent {
   // Value of the first sample whose line starts with `series` (name and
   // labels exactly as rendered), or nullopt.
   std::optional<double> Metric(const std::string& series);
+  // Value of the sample of `name` whose labels include all of `labels`
+  // (other labels may be present; label order does not matter). nullopt if
+  // none, the first one if several.
+  std::optional<double> Sample(const std::string& name,
+                               const std::map<std::string, std::string>& labels);
+  // Sum of the samples of `name` whose labels include all of `labels`.
+  double SumOf(const std::string& name, const std::map<std::string, std::string>& labels = {});
 
  private:
   uint16_t port_;
   Process process_;
 };
+
+// One sample line of the text format: name, labels, value.
+struct SampleLine {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  double value = 0;
+};
+std::vector<SampleLine> ParseSamples(const std::string& exposition);
 
 // IDs of the BPF programs that process `pid` holds (bpftool prog show).
 std::vector<int> BpfProgramIdsOf(pid_t pid);

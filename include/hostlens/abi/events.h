@@ -19,7 +19,8 @@ enum hl_event_kind {
   HL_EV_PROC_LISTEN = 4, /* a process started listening on a selected port */
   HL_EV_CONN_OPEN = 5,
   HL_EV_CONN_CLOSE = 6,
-  HL_EV_KIND_MAX = 7,
+  HL_EV_DATA = 7,
+  HL_EV_KIND_MAX = 8,
 };
 
 struct hl_event_header {
@@ -62,9 +63,9 @@ struct hl_proc_listen_event {
 };
 
 enum hl_conn_role {
-  HL_ROLE_UNKNOWN = 0,
-  HL_ROLE_SERVER = 1, /* accepted */
-  HL_ROLE_CLIENT = 2, /* connected */
+  HL_ROLE_UNKNOWN = 0, /* opened before the agent: userspace decides by listening ports */
+  HL_ROLE_SERVER = 1,  /* accepted */
+  HL_ROLE_CLIENT = 2,  /* connected */
 };
 
 struct hl_conn_event {
@@ -79,7 +80,50 @@ struct hl_conn_event {
   __u32 _pad2;
   __u8 local_addr[HL_ADDR_LEN];  /* v4 in the first 4 bytes */
   __u8 remote_addr[HL_ADDR_LEN];
+  /* accepted connections: time from TCP established to accept(); 0 unknown */
+  __u64 accept_wait_ns;
 };
+
+/* Largest head the kernel can be told to copy (--capture-bytes). */
+#define HL_CAPTURE_MAX 4096
+#define HL_TAIL_LEN 16
+
+enum hl_direction {
+  HL_DIR_INGRESS = 0, /* read by the process */
+  HL_DIR_EGRESS = 1,  /* written by the process */
+};
+
+enum hl_syscall {
+  HL_SYS_READ = 1,
+  HL_SYS_WRITE,
+  HL_SYS_RECVFROM,
+  HL_SYS_SENDTO,
+  HL_SYS_READV,
+  HL_SYS_WRITEV,
+  HL_SYS_RECVMSG,
+  HL_SYS_SENDMSG,
+  HL_SYS_SENDFILE,
+};
+
+/* One socket read or write of a tracked connection. The record is
+ * variable-length: data[] holds head_len bytes (the first bytes of the
+ * payload), then tail_len bytes (its last bytes). length is the syscall's
+ * full byte count, so bytes between head and tail are known by number. */
+struct hl_data_event {
+  struct hl_event_header hdr;
+  __u64 generation;
+  __u64 length;
+  __s32 fd;
+  __u8 direction; /* enum hl_direction */
+  __u8 role;      /* enum hl_conn_role, as the kernel knows it */
+  __u8 syscall;   /* enum hl_syscall */
+  __u8 _pad;
+  __u16 head_len;
+  __u16 tail_len;
+  __u32 _pad2;
+  __u8 data[HL_CAPTURE_MAX + HL_TAIL_LEN];
+};
+#define HL_DATA_EVENT_FIXED_SIZE __builtin_offsetof(struct hl_data_event, data)
 
 /* ---- maps ---- */
 
@@ -104,11 +148,17 @@ struct hl_conn_key {
   __u32 tgid;
   __s32 fd;
 };
+enum hl_fd_kind {
+  HL_FD_SOCKET = 1, /* a TCP or Unix stream socket we follow */
+  HL_FD_OTHER = 2,  /* anything else: skipped from now on, until close */
+};
 struct hl_conn_info {
   __u64 generation;
   __u64 opened_ns;
   __u8 role;
-  __u8 _pad[7];
+  __u8 kind;    /* enum hl_fd_kind */
+  __u8 ignored; /* set by the agent: not a protocol it parses */
+  __u8 _pad[5];
 };
 
 /* Per-CPU counters: index = enum hl_counter. */

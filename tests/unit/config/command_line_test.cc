@@ -47,6 +47,10 @@ TEST(ParseCommandLineTest, NoArgumentsGiveTheDefaults) {
   EXPECT_EQ(options.config_path, "");
   EXPECT_EQ(options.ring_buffer_bytes, 8u << 20);
   EXPECT_EQ(options.max_tracked_processes, 65536u);
+  EXPECT_EQ(options.capture_bytes, 512u);
+  EXPECT_TRUE(options.route_rules.patterns.empty());
+  EXPECT_TRUE(options.route_rules.exclude.empty());
+  EXPECT_EQ(options.max_routes_per_service, 500u);
 }
 
 TEST(ParseCommandLineTest, HelpListsEveryFlag) {
@@ -59,7 +63,8 @@ TEST(ParseCommandLineTest, HelpListsEveryFlag) {
     EXPECT_THAT(result.output, HasSubstr("Usage: hostlens [OPTIONS]"));
     for (const char* name :
          {"--listen", "--pid", "--port", "--exe", "--config", "--procfs", "--log-level",
-          "--ring-buffer-size", "--max-tracked-processes", "--version"}) {
+          "--ring-buffer-size", "--max-tracked-processes", "--capture-bytes", "--route",
+          "--exclude-route", "--max-routes-per-service", "--version"}) {
       EXPECT_THAT(result.output, HasSubstr(name));
     }
     EXPECT_EQ(result.output.back(), '\n');
@@ -123,6 +128,26 @@ TEST(ParseCommandLineTest, MaxTrackedProcesses) {
   EXPECT_EQ(OptionsFor({"--max-tracked-processes", "100"}).max_tracked_processes, 100u);
 }
 
+TEST(ParseCommandLineTest, CaptureBytes) {
+  EXPECT_EQ(OptionsFor({"--capture-bytes", "16"}).capture_bytes, 16u);
+  EXPECT_EQ(OptionsFor({"--capture-bytes", "1500"}).capture_bytes, 1500u);
+  EXPECT_EQ(OptionsFor({"--capture-bytes=4096"}).capture_bytes, 4096u);
+}
+
+TEST(ParseCommandLineTest, RoutesAndExcludesKeepCommandLineOrder) {
+  const Options options =
+      OptionsFor({"--route", "/api/users/{id}/", "--exclude-route", "^/healthz$", "--route=/",
+                  "--exclude-route=^/static/", "--route", "/files/{path*}"});
+  EXPECT_THAT(options.route_rules.patterns,
+              ::testing::ElementsAre("/api/users/{id}/", "/", "/files/{path*}"));
+  EXPECT_THAT(options.route_rules.exclude, ::testing::ElementsAre("^/healthz$", "^/static/"));
+}
+
+TEST(ParseCommandLineTest, MaxRoutesPerService) {
+  EXPECT_EQ(OptionsFor({"--max-routes-per-service", "1"}).max_routes_per_service, 1u);
+  EXPECT_EQ(OptionsFor({"--max-routes-per-service", "100000"}).max_routes_per_service, 100000u);
+}
+
 TEST(ParseCommandLineTest, ConfigFileSetsEverything) {
   const Options options = OptionsFor({"--config", kFixtures + "/full.yaml"});
   EXPECT_EQ(options.config_path, kFixtures + "/full.yaml");
@@ -131,9 +156,23 @@ TEST(ParseCommandLineTest, ConfigFileSetsEverything) {
   EXPECT_EQ(options.procfs, "/proc");
   EXPECT_EQ(options.ring_buffer_bytes, 16u << 20);
   EXPECT_EQ(options.max_tracked_processes, 1024u);
+  EXPECT_EQ(options.capture_bytes, 1024u);
+  EXPECT_THAT(options.route_rules.patterns,
+              ::testing::ElementsAre("/api/users/{id}/", "/files/{path*}"));
+  EXPECT_THAT(options.route_rules.exclude, ::testing::ElementsAre("^/healthz$", "^/static/"));
+  EXPECT_EQ(options.max_routes_per_service, 200u);
   EXPECT_THAT(
       Describe(options.selectors),
       ::testing::ElementsAre("exe //gunicorn$/ as api", "port 8080 as web", "pid 4242 as worker"));
+}
+
+TEST(ParseCommandLineTest, ExampleConfigFileIsAccepted) {
+  const std::string path = HOSTLENS_SOURCE_DIR "/deploy/config/hostlens.example.yaml";
+  const Options options = OptionsFor({"--config", path, "--exclude-route", "^/admin/"});
+  EXPECT_EQ(options.config_path, path);
+  EXPECT_EQ(options.selectors.size(), 2u);
+  ASSERT_FALSE(options.route_rules.exclude.empty());
+  EXPECT_EQ(options.route_rules.exclude.back(), "^/admin/");
 }
 
 TEST(ParseCommandLineTest, EmptyConfigFileKeepsTheDefaults) {
@@ -145,11 +184,29 @@ TEST(ParseCommandLineTest, EmptyConfigFileKeepsTheDefaults) {
 
 TEST(ParseCommandLineTest, FlagsOverrideTheFileAndAddSelectorsAfterIts) {
   // The flags come before --config on purpose: where --config sits must not matter.
-  const Options options =
-      OptionsFor({"--pid", "7", "--listen", ":1234", "--log-level", "warn", "--ring-buffer-size",
-                  "4M", "--max-tracked-processes", "10", "--procfs", kFixtures, "--config",
-                  kFixtures + "/full.yaml", "--exe", "nginx"});
+  const Options options = OptionsFor({"--pid",
+                                      "7",
+                                      "--listen",
+                                      ":1234",
+                                      "--log-level",
+                                      "warn",
+                                      "--ring-buffer-size",
+                                      "4M",
+                                      "--max-tracked-processes",
+                                      "10",
+                                      "--procfs",
+                                      kFixtures,
+                                      "--capture-bytes",
+                                      "64",
+                                      "--max-routes-per-service",
+                                      "20",
+                                      "--config",
+                                      kFixtures + "/full.yaml",
+                                      "--exe",
+                                      "nginx"});
   EXPECT_EQ(options.ListenAddress(), "0.0.0.0:1234");
+  EXPECT_EQ(options.capture_bytes, 64u);
+  EXPECT_EQ(options.max_routes_per_service, 20u);
   EXPECT_EQ(options.log_level, spdlog::level::warn);
   EXPECT_EQ(options.ring_buffer_bytes, 4u << 20);
   EXPECT_EQ(options.max_tracked_processes, 10u);
@@ -165,6 +222,23 @@ TEST(ParseCommandLineTest, FileSettingsTheFlagsDoNotSetSurvive) {
   EXPECT_EQ(options.log_level, spdlog::level::err);
   EXPECT_EQ(options.ListenAddress(), "127.0.0.1:9100");
   EXPECT_EQ(options.max_tracked_processes, 1024u);
+  EXPECT_EQ(options.capture_bytes, 1024u);
+  EXPECT_EQ(options.max_routes_per_service, 200u);
+  EXPECT_EQ(options.route_rules.patterns.size(), 2u);
+  EXPECT_EQ(options.route_rules.exclude.size(), 2u);
+}
+
+TEST(ParseCommandLineTest, RouteFlagsComeAfterTheFilesWhereverConfigSits) {
+  // Route patterns are tried in order, first match wins: the file's go first, then the flags'
+  // in command-line order, whether a flag sits before or after --config.
+  const Options options = OptionsFor({"--route", "/api/users/me/", "--exclude-route", "^/ping$",
+                                      "--config", kFixtures + "/full.yaml", "--route",
+                                      "/api/{version}/", "--exclude-route", "^/favicon"});
+  EXPECT_THAT(options.route_rules.patterns,
+              ::testing::ElementsAre("/api/users/{id}/", "/files/{path*}", "/api/users/me/",
+                                     "/api/{version}/"));
+  EXPECT_THAT(options.route_rules.exclude,
+              ::testing::ElementsAre("^/healthz$", "^/static/", "^/ping$", "^/favicon"));
 }
 
 struct ErrorCase {
@@ -197,6 +271,8 @@ const std::string kNotAPid = " is not a process ID (1-4194304)";
 const std::string kNotAPort = " is not a port number (1-65535)";
 const std::string kNotASize = " is not a size (bytes, or a number with a K, M or G suffix)";
 const std::string kNotAProcessCount = " is not a number of processes (1-4194304)";
+const std::string kNotACaptureSize = " is not a capture size (16-4096 bytes)";
+const std::string kNotARouteCount = " is not a number of routes (1-100000)";
 
 const ErrorCase kErrorCases[] = {
     // Arguments that are not flags of ours.
@@ -276,7 +352,28 @@ const ErrorCase kErrorCases[] = {
      {"--config", kFixtures + "/unknown_key.yaml"},
      "hostlens: --config " + kFixtures +
          "/unknown_key.yaml: line 3: unknown key \"selectrs\" (known: listen, log_level, procfs, "
-         "ring_buffer_size, max_tracked_processes, selectors)"},
+         "ring_buffer_size, max_tracked_processes, capture_bytes, selectors, http)"},
+    {"ConfigBadRoute",
+     {"--config", kFixtures + "/bad_route.yaml"},
+     "hostlens: --config " + kFixtures +
+         "/bad_route.yaml: line 4: routes: invalid route pattern \"/api/orders/{order_id\": a "
+         "parameter must be a whole segment, \"{name}\" or \"{name*}\": \"{order_id\""},
+    {"ConfigBadExcludeRoute",
+     {"--config", kFixtures + "/bad_exclude_route.yaml"},
+     "hostlens: --config " + kFixtures +
+         "/bad_exclude_route.yaml: line 6: exclude_routes: invalid route exclude regex "
+         "\"^/health(\": ",
+     true},
+    {"ConfigHttpUnknownKey",
+     {"--config", kFixtures + "/http_unknown_key.yaml"},
+     "hostlens: --config " + kFixtures +
+         "/http_unknown_key.yaml: line 5: unknown http key \"exclude_route\" (known: routes, "
+         "exclude_routes, max_routes_per_service)"},
+    {"ConfigBadRouteEvenWithGoodRouteFlags",
+     {"--route", "/ok/{id}", "--config", kFixtures + "/bad_route.yaml"},
+     "hostlens: --config " + kFixtures +
+         "/bad_route.yaml: line 4: routes: invalid route pattern \"/api/orders/{order_id\": a "
+         "parameter must be a whole segment, \"{name}\" or \"{name*}\": \"{order_id\""},
     {"ConfigSelectorWithTwoKinds",
      {"--config", kFixtures + "/selector_two_kinds.yaml"},
      "hostlens: --config " + kFixtures +
@@ -338,6 +435,94 @@ const ErrorCase kErrorCases[] = {
     {"MaxTrackedNotANumber",
      {"--max-tracked-processes", "many"},
      "hostlens: --max-tracked-processes: \"many\"" + kNotAProcessCount},
+    // --capture-bytes
+    {"CaptureBytesWithoutValue",
+     {"--capture-bytes"},
+     "hostlens: --capture-bytes: 1 required N missing"},
+    {"CaptureBytesTwice",
+     {"--capture-bytes", "64", "--capture-bytes", "128"},
+     "hostlens: --capture-bytes: given 2 times; it takes one value"},
+    {"CaptureBytesTooSmall",
+     {"--capture-bytes", "15"},
+     "hostlens: --capture-bytes: \"15\"" + kNotACaptureSize},
+    {"CaptureBytesZero",
+     {"--capture-bytes", "0"},
+     "hostlens: --capture-bytes: \"0\"" + kNotACaptureSize},
+    {"CaptureBytesTooLarge",
+     {"--capture-bytes", "4097"},
+     "hostlens: --capture-bytes: \"4097\"" + kNotACaptureSize},
+    {"CaptureBytesHuge",
+     {"--capture-bytes", "99999999999999999999"},
+     "hostlens: --capture-bytes: \"99999999999999999999\"" + kNotACaptureSize},
+    {"CaptureBytesNotANumber",
+     {"--capture-bytes", "all"},
+     "hostlens: --capture-bytes: \"all\"" + kNotACaptureSize},
+    {"CaptureBytesWithSuffix",
+     {"--capture-bytes", "4K"},
+     "hostlens: --capture-bytes: \"4K\"" + kNotACaptureSize},
+    {"CaptureBytesNegative",
+     {"--capture-bytes", "-512"},
+     "hostlens: --capture-bytes: \"-512\"" + kNotACaptureSize},
+    // --route
+    {"RouteWithoutValue", {"--route"}, "hostlens: --route: 1 required PATTERN missing"},
+    {"RouteWithoutLeadingSlash",
+     {"--route", "api/users/{id}"},
+     "hostlens: --route: invalid route pattern \"api/users/{id}\": must start with \"/\""},
+    {"RouteEmpty",
+     {"--route", ""},
+     "hostlens: --route: invalid route pattern \"\": must start "
+     "with \"/\""},
+    {"RouteUnclosedParameter",
+     {"--route", "/users/{id"},
+     "hostlens: --route: invalid route pattern \"/users/{id\": a parameter must be a whole "
+     "segment, \"{name}\" or \"{name*}\": \"{id\""},
+    {"RouteWildcardNotLast",
+     {"--route", "/files/{path*}/raw"},
+     "hostlens: --route: invalid route pattern \"/files/{path*}/raw\": a {name*} wildcard must "
+     "be the last segment"},
+    {"RouteWithQuery",
+     {"--route", "/search?q=1"},
+     "hostlens: --route: invalid route pattern \"/search?q=1\": query strings and fragments are "
+     "never part of a route"},
+    {"RouteWithNewline",
+     {"--route", "/a\nb"},
+     "hostlens: --route: invalid route pattern \"/a\\nb\": contains spaces, control characters "
+     "or invalid UTF-8"},
+    {"SecondRouteBad",
+     {"--route", "/a/{id}", "--route", "/b//c"},
+     "hostlens: --route: invalid route pattern \"/b//c\": empty segment (\"//\")"},
+    // --exclude-route
+    {"ExcludeRouteWithoutValue",
+     {"--exclude-route"},
+     "hostlens: --exclude-route: 1 required REGEX missing"},
+    {"ExcludeRouteInvalidRegex",
+     {"--exclude-route", "^/health("},
+     "hostlens: --exclude-route: invalid route exclude regex \"^/health(\": ",
+     true},
+    {"ExcludeRouteBadRepeat",
+     {"--exclude-route", "^/ok$", "--exclude-route", "*.png$"},
+     "hostlens: --exclude-route: invalid route exclude regex \"*.png$\": ",
+     true},
+    {"ExcludeRouteEmpty",
+     {"--exclude-route", ""},
+     "hostlens: --exclude-route: invalid route exclude regex \"\": it would exclude every "
+     "request"},
+    // --max-routes-per-service
+    {"MaxRoutesWithoutValue",
+     {"--max-routes-per-service"},
+     "hostlens: --max-routes-per-service: 1 required N missing"},
+    {"MaxRoutesTwice",
+     {"--max-routes-per-service", "1", "--max-routes-per-service", "2"},
+     "hostlens: --max-routes-per-service: given 2 times; it takes one value"},
+    {"MaxRoutesZero",
+     {"--max-routes-per-service", "0"},
+     "hostlens: --max-routes-per-service: \"0\"" + kNotARouteCount},
+    {"MaxRoutesTooLarge",
+     {"--max-routes-per-service", "100001"},
+     "hostlens: --max-routes-per-service: \"100001\"" + kNotARouteCount},
+    {"MaxRoutesNotANumber",
+     {"--max-routes-per-service", "unlimited"},
+     "hostlens: --max-routes-per-service: \"unlimited\"" + kNotARouteCount},
 };
 
 INSTANTIATE_TEST_SUITE_P(AllProblems, CommandLineErrorTest, ::testing::ValuesIn(kErrorCases),

@@ -3,13 +3,19 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+
+#include "agent/metrics/route_template.h"
 
 namespace hostlens::config {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 using ::testing::StartsWith;
 
@@ -26,6 +32,10 @@ TEST(ParseConfigFileTest, ReadsEverySetting) {
   EXPECT_EQ(settings.procfs, "/proc");
   EXPECT_EQ(settings.ring_buffer_bytes, 16u << 20);
   EXPECT_EQ(settings.max_tracked_processes, 1024u);
+  EXPECT_EQ(settings.capture_bytes, 1024u);
+  EXPECT_THAT(settings.route_rules.patterns, ElementsAre("/api/users/{id}/", "/files/{path*}"));
+  EXPECT_THAT(settings.route_rules.exclude, ElementsAre("^/healthz$", "^/static/"));
+  EXPECT_EQ(settings.max_routes_per_service, 200u);
 
   ASSERT_EQ(settings.selectors.size(), 3u);
   EXPECT_EQ(settings.selectors[0].Describe(), "exe //gunicorn$/ as api");
@@ -44,7 +54,50 @@ TEST(ParseConfigFileTest, EmptyDocumentSetsNothing) {
     EXPECT_FALSE(result.settings->procfs);
     EXPECT_FALSE(result.settings->ring_buffer_bytes);
     EXPECT_FALSE(result.settings->max_tracked_processes);
+    EXPECT_FALSE(result.settings->capture_bytes);
     EXPECT_TRUE(result.settings->selectors.empty());
+    EXPECT_THAT(result.settings->route_rules.patterns, IsEmpty());
+    EXPECT_THAT(result.settings->route_rules.exclude, IsEmpty());
+    EXPECT_FALSE(result.settings->max_routes_per_service);
+  }
+}
+
+TEST(ParseConfigFileTest, CaptureBytesAcceptsItsWholeRange) {
+  const std::pair<std::string_view, uint32_t> kCases[] = {
+      {"16", 16}, {"512", 512}, {"'4096'", 4096}};
+  for (const auto& [text, bytes] : kCases) {
+    const ConfigFileResult result =
+        ParseConfigFile("capture_bytes: " + std::string(text) + "\n", "test.yaml");
+    ASSERT_TRUE(result.settings) << result.error;
+    EXPECT_EQ(result.settings->capture_bytes, bytes);
+  }
+}
+
+TEST(ParseConfigFileTest, HttpSectionKeepsListOrder) {
+  const ConfigFileResult result = ParseConfigFile(
+      "http:\n"
+      "  exclude_routes: ['^/readyz$', ^/healthz$]\n"
+      "  routes:\n"
+      "    - /b/{id}\n"
+      "    - \"/a/{rest*}\"\n"
+      "    - /\n"
+      "  max_routes_per_service: 100000\n",
+      "test.yaml");
+  ASSERT_TRUE(result.settings) << result.error;
+  EXPECT_THAT(result.settings->route_rules.patterns, ElementsAre("/b/{id}", "/a/{rest*}", "/"));
+  EXPECT_THAT(result.settings->route_rules.exclude, ElementsAre("^/readyz$", "^/healthz$"));
+  EXPECT_EQ(result.settings->max_routes_per_service, 100000u);
+}
+
+TEST(ParseConfigFileTest, HttpSectionAndItsListsMayBeEmpty) {
+  // What is left after commenting out every entry: nothing is set.
+  for (std::string_view yaml : {"http:\n", "http: {}\n", "http:\n  routes:\n  exclude_routes:\n",
+                                "http:\n  routes: []\n  exclude_routes: []\n"}) {
+    const ConfigFileResult result = ParseConfigFile(yaml, "test.yaml");
+    ASSERT_TRUE(result.settings) << yaml << ": " << result.error;
+    EXPECT_THAT(result.settings->route_rules.patterns, IsEmpty()) << yaml;
+    EXPECT_THAT(result.settings->route_rules.exclude, IsEmpty()) << yaml;
+    EXPECT_FALSE(result.settings->max_routes_per_service) << yaml;
   }
 }
 
@@ -112,7 +165,10 @@ const ErrorCase kErrorCases[] = {
      "line 3: only one YAML document is allowed"},
     {"UnknownKey", "listen: :1\nlog_level: info\nselectrs: []\n",
      "line 3: unknown key \"selectrs\" (known: listen, log_level, procfs, ring_buffer_size, "
-     "max_tracked_processes, selectors)"},
+     "max_tracked_processes, capture_bytes, selectors, http)"},
+    {"HttpKeyAtTopLevel", "routes:\n  - /a\n",
+     "line 1: unknown key \"routes\" (known: listen, log_level, procfs, ring_buffer_size, "
+     "max_tracked_processes, capture_bytes, selectors, http)"},
     {"DuplicateKey", "listen: :1\nlisten: :2\n", "line 2: duplicate key \"listen\""},
     {"NonScalarKey", "[a]: 1\n", "line 1: expected a key name, got a list"},
     {"MissingValue", "log_level: info\nprocfs:\n", "line 2: procfs: missing value"},
@@ -137,6 +193,93 @@ const ErrorCase kErrorCases[] = {
      "suffix)"},
     {"MaxTrackedZero", "max_tracked_processes: 0\n",
      "line 1: max_tracked_processes: \"0\" is not a number of processes (1-4194304)"},
+    // capture_bytes
+    {"CaptureBytesTooSmall", "capture_bytes: 15\n",
+     "line 1: capture_bytes: \"15\" is not a capture size (16-4096 bytes)"},
+    {"CaptureBytesTooLarge", "log_level: info\ncapture_bytes: 4097\n",
+     "line 2: capture_bytes: \"4097\" is not a capture size (16-4096 bytes)"},
+    {"CaptureBytesWithSuffix", "capture_bytes: 1K\n",
+     "line 1: capture_bytes: \"1K\" is not a capture size (16-4096 bytes)"},
+    {"CaptureBytesNegative", "capture_bytes: -512\n",
+     "line 1: capture_bytes: \"-512\" is not a capture size (16-4096 bytes)"},
+    {"CaptureBytesIsAList", "capture_bytes: [512]\n",
+     "line 1: capture_bytes: expected a single value, got a list"},
+    {"CaptureBytesMissing", "capture_bytes:\nlog_level: info\n",
+     "line 1: capture_bytes: missing value"},
+    // http
+    {"HttpIsAList", "http:\n  - /api/users/{id}/\n",
+     "line 2: http: expected a mapping of settings (key: value), got a list"},
+    {"HttpIsASingleValue", "http: /api\n",
+     "line 1: http: expected a mapping of settings (key: value), got a single value"},
+    {"HttpUnknownKey", "http:\n  routes: []\n  exclude_route:\n    - ^/healthz$\n",
+     "line 3: unknown http key \"exclude_route\" (known: routes, exclude_routes, "
+     "max_routes_per_service)"},
+    {"HttpTopLevelKeyInside", "http:\n  capture_bytes: 512\n",
+     "line 2: unknown http key \"capture_bytes\" (known: routes, exclude_routes, "
+     "max_routes_per_service)"},
+    {"HttpDuplicateKey", "http:\n  routes: [/a]\n  routes: [/b]\n",
+     "line 3: duplicate key \"routes\""},
+    {"HttpDuplicateSection", "http: {}\nhttp: {}\n", "line 2: duplicate key \"http\""},
+    {"HttpNonScalarKey", "http:\n  [routes]: []\n", "line 2: expected a key name, got a list"},
+    // http.routes
+    {"RoutesIsASingleValue", "http:\n  routes: /api/users/{id}/\n",
+     "line 2: routes: expected a list, got a single value"},
+    {"RoutesIsAMapping", "http:\n  routes:\n    users: /api/users/{id}/\n",
+     "line 3: routes: expected a list, got a mapping"},
+    {"RouteIsAList", "http:\n  routes:\n    - /a\n    - [/b, /c]\n",
+     "line 4: routes: expected a route pattern like /api/users/{id}/, got a list"},
+    {"RouteIsAMapping", "http:\n  routes:\n    - {id}\n",
+     "line 3: routes: expected a route pattern like /api/users/{id}/, got a mapping"},
+    {"RouteEmptyItem", "http:\n  routes:\n    - /a\n    -\n    - /b\n",
+     "line 2: routes: a list item is empty"},
+    {"RouteEmptyLastItem", "http:\n  routes:\n    -\n", "line 2: routes: a list item is empty"},
+    {"RouteWithoutLeadingSlash", "http:\n  routes:\n    - /a\n    - users/{id}\n",
+     "line 4: routes: invalid route pattern \"users/{id}\": must start with \"/\""},
+    {"RouteEmptyString", "http:\n  routes:\n    - ''\n",
+     "line 3: routes: invalid route pattern \"\": must start with \"/\""},
+    {"RouteNumber", "http:\n  routes:\n    - 404\n",
+     "line 3: routes: invalid route pattern \"404\": must start with \"/\""},
+    {"RoutePartialParameter", "http:\n  routes:\n    - /users/id-{id}\n",
+     "line 3: routes: invalid route pattern \"/users/id-{id}\": a parameter must be a whole "
+     "segment, \"{name}\" or \"{name*}\": \"id-{id}\""},
+    {"RouteBadParameterName", "http:\n  routes:\n    - /users/{1st}\n",
+     "line 3: routes: invalid route pattern \"/users/{1st}\": invalid parameter name in "
+     "\"{1st}\" (letters, digits and \"_\", not starting with a digit)"},
+    {"RouteWildcardNotLast", "http:\n  routes:\n    - /files/{path*}/raw\n",
+     "line 3: routes: invalid route pattern \"/files/{path*}/raw\": a {name*} wildcard must be "
+     "the last segment"},
+    {"RouteWithQuery", "http:\n  routes:\n    - /search?q={q}\n",
+     "line 3: routes: invalid route pattern \"/search?q={q}\": query strings and fragments are "
+     "never part of a route"},
+    {"RouteEmptySegment", "http:\n  routes:\n    - /api//users\n",
+     "line 3: routes: invalid route pattern \"/api//users\": empty segment (\"//\")"},
+    {"RouteWithNewlineStaysOnOneLine", "http:\n  routes:\n    - \"/a\\nb\"\n",
+     "line 3: routes: invalid route pattern \"/a\\nb\": contains spaces, control characters or "
+     "invalid UTF-8"},
+    // http.exclude_routes
+    {"ExcludeRoutesIsASingleValue", "http:\n  exclude_routes: ^/healthz$\n",
+     "line 2: exclude_routes: expected a list, got a single value"},
+    {"ExcludeRouteIsAMapping", "http:\n  exclude_routes:\n    - healthz: ^/healthz$\n",
+     "line 3: exclude_routes: expected a regex like ^/healthz$, got a mapping"},
+    {"ExcludeRouteEmptyItem", "http:\n  exclude_routes:\n    - ~\n",
+     "line 2: exclude_routes: a list item is empty"},
+    {"ExcludeRouteEmptyString", "http:\n  exclude_routes:\n    - ^/healthz$\n    - \"\"\n",
+     "line 4: exclude_routes: invalid route exclude regex \"\": it would exclude every request"},
+    {"ExcludeRouteInvalidRegex", "http:\n  exclude_routes:\n    - '^/health('\n",
+     "line 3: exclude_routes: invalid route exclude regex \"^/health(\": ", true},
+    {"ExcludeRouteUnclosedBracket", "http:\n  exclude_routes:\n    - '^/static/[a-'\n",
+     "line 3: exclude_routes: invalid route exclude regex \"^/static/[a-\": ", true},
+    // http.max_routes_per_service
+    {"MaxRoutesZero", "http:\n  max_routes_per_service: 0\n",
+     "line 2: max_routes_per_service: \"0\" is not a number of routes (1-100000)"},
+    {"MaxRoutesTooLarge", "http:\n  max_routes_per_service: 100001\n",
+     "line 2: max_routes_per_service: \"100001\" is not a number of routes (1-100000)"},
+    {"MaxRoutesNotANumber", "http:\n  max_routes_per_service: lots\n",
+     "line 2: max_routes_per_service: \"lots\" is not a number of routes (1-100000)"},
+    {"MaxRoutesIsAList", "http:\n  max_routes_per_service: [500]\n",
+     "line 2: max_routes_per_service: expected a single value, got a list"},
+    {"MaxRoutesMissing", "http:\n  max_routes_per_service:\n",
+     "line 2: max_routes_per_service: missing value"},
     {"SelectorsNotAList", "selectors:\n  api: {port: 1}\n",
      "line 2: selectors: expected a list, got a mapping"},
     {"SelectorNotAMapping", "selectors:\n  - 8080\n",
@@ -198,6 +341,56 @@ TEST(LoadConfigFileTest, ErrorsNameTheFileAndLine) {
               StartsWith(kFixtures + "/unknown_key.yaml: line 3: unknown key \"selectrs\""));
 }
 
+TEST(LoadConfigFileTest, HttpErrorsNameTheFileAndLine) {
+  ConfigFileResult result = LoadConfigFile(kFixtures + "/bad_route.yaml");
+  EXPECT_FALSE(result.settings);
+  EXPECT_EQ(result.error, kFixtures +
+                              "/bad_route.yaml: line 4: routes: invalid route pattern "
+                              "\"/api/orders/{order_id\": a parameter must be a whole segment, "
+                              "\"{name}\" or \"{name*}\": \"{order_id\"");
+
+  result = LoadConfigFile(kFixtures + "/bad_exclude_route.yaml");
+  EXPECT_FALSE(result.settings);
+  EXPECT_THAT(result.error,
+              StartsWith(kFixtures + "/bad_exclude_route.yaml: line 6: exclude_routes: invalid "
+                                     "route exclude regex \"^/health(\": "));
+
+  result = LoadConfigFile(kFixtures + "/http_unknown_key.yaml");
+  EXPECT_FALSE(result.settings);
+  EXPECT_EQ(result.error, kFixtures +
+                              "/http_unknown_key.yaml: line 5: unknown http key \"exclude_route\" "
+                              "(known: routes, exclude_routes, max_routes_per_service)");
+}
+
+// The example shipped for users must keep parsing as the configuration grows.
+TEST(ExampleConfigTest, DeployExampleParses) {
+  const std::string path = HOSTLENS_SOURCE_DIR "/deploy/config/hostlens.example.yaml";
+  const ConfigFileResult result = LoadConfigFile(path);
+  ASSERT_TRUE(result.settings) << result.error;
+  const FileSettings& settings = *result.settings;
+  EXPECT_EQ(settings.selectors.size(), 2u);
+  for (const Selector& selector : settings.selectors) EXPECT_NE(selector.service_name, "");
+  EXPECT_EQ(settings.capture_bytes, 512u);
+  EXPECT_EQ(settings.max_routes_per_service, 500u);
+  EXPECT_THAT(settings.route_rules.patterns, Not(IsEmpty()));
+  // What a Django metrics middleware usually skipped.
+  EXPECT_THAT(settings.route_rules.exclude, ElementsAre("^/health", "^/healthz$", "^/readyz$",
+                                                        "^/static/", "^/media/", "^/metrics$"));
+
+  // And it does what its comments say.
+  std::string error;
+  const std::optional<metrics::RouteTemplater> routes =
+      metrics::RouteTemplater::Create(settings.route_rules, &error);
+  ASSERT_TRUE(routes) << error;
+  for (const char* excluded : {"/health", "/health/", "/healthz", "/readyz", "/metrics",
+                               "/static/css/site.css", "/media/avatars/1.png", "/healthz?full=1"}) {
+    EXPECT_EQ(routes->Template(excluded), std::nullopt) << excluded;
+  }
+  EXPECT_EQ(routes->Template("/api/users/42/"), "/api/users/{id}/");
+  EXPECT_EQ(routes->Template("/metrics/history"), "/metrics/history");
+  EXPECT_EQ(routes->Template("/api/static/"), "/api/static/");
+}
+
 TEST(ApplyFileSettingsTest, SetsWhatTheFileSetsAndPutsItsSelectorsFirst) {
   FileSettings settings;
   settings.log_level = spdlog::level::warn;
@@ -212,6 +405,25 @@ TEST(ApplyFileSettingsTest, SetsWhatTheFileSetsAndPutsItsSelectorsFirst) {
   ASSERT_EQ(options.selectors.size(), 2u);
   EXPECT_EQ(options.selectors[0].Describe(), "port 8080 as web");
   EXPECT_EQ(options.selectors[1].Describe(), "pid 7");
+  EXPECT_EQ(options.capture_bytes, 512u);
+  EXPECT_EQ(options.max_routes_per_service, 500u);
+}
+
+TEST(ApplyFileSettingsTest, SetsHttpSettingsAndPutsItsRoutesFirst) {
+  FileSettings settings;
+  settings.capture_bytes = 2048;
+  settings.max_routes_per_service = 50;
+  settings.route_rules.patterns = {"/file/{id}"};
+  settings.route_rules.exclude = {"^/file-health$"};
+  Options options;
+  options.route_rules.patterns = {"/already/{id}"};
+  options.route_rules.exclude = {"^/already$"};
+
+  ApplyFileSettings(settings, &options);
+  EXPECT_EQ(options.capture_bytes, 2048u);
+  EXPECT_EQ(options.max_routes_per_service, 50u);
+  EXPECT_THAT(options.route_rules.patterns, ElementsAre("/file/{id}", "/already/{id}"));
+  EXPECT_THAT(options.route_rules.exclude, ElementsAre("^/file-health$", "^/already$"));
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "hostlens/abi/events.h"
+
 namespace hostlens::config {
 namespace {
 
@@ -147,6 +149,70 @@ TEST(ParseMaxTrackedProcessesTest, AcceptsOneToThePidLimit) {
     EXPECT_EQ(ParseMaxTrackedProcesses(text, &error), std::nullopt) << text;
     EXPECT_EQ(error, Quote(text) + " is not a number of processes (1-4194304)");
   }
+}
+
+TEST(ParseCaptureBytesTest, AcceptsSixteenToTheKernelMaximum) {
+  std::string error;
+  EXPECT_EQ(ParseCaptureBytes("16", &error), 16u);
+  EXPECT_EQ(ParseCaptureBytes("512", &error), 512u);
+  EXPECT_EQ(ParseCaptureBytes("4096", &error), 4096u);
+  EXPECT_EQ(kMaxCaptureBytes, static_cast<uint32_t>(HL_CAPTURE_MAX));
+  for (const char* text :
+       {"15", "0", "4097", "1K", "-16", " 512", "512 ", "", "0x200", "99999999999999999999"}) {
+    EXPECT_EQ(ParseCaptureBytes(text, &error), std::nullopt) << text;
+    EXPECT_EQ(error, Quote(text) + " is not a capture size (16-4096 bytes)");
+  }
+}
+
+TEST(ParseMaxRoutesPerServiceTest, AcceptsOneToOneHundredThousand) {
+  std::string error;
+  EXPECT_EQ(ParseMaxRoutesPerService("1", &error), 1u);
+  EXPECT_EQ(ParseMaxRoutesPerService("500", &error), 500u);
+  EXPECT_EQ(ParseMaxRoutesPerService("100000", &error), 100000u);
+  for (const char* text : {"0", "100001", "-1", "1e3", "many", ""}) {
+    EXPECT_EQ(ParseMaxRoutesPerService(text, &error), std::nullopt) << text;
+    EXPECT_EQ(error, Quote(text) + " is not a number of routes (1-100000)");
+  }
+}
+
+TEST(ParseRoutePatternTest, AcceptsWhatTheTemplaterAccepts) {
+  for (const char* pattern : {"/", "/api/users/{id}/", "/files/{path*}", "/a/{b}/c/{d_2}"}) {
+    std::string error;
+    EXPECT_EQ(ParseRoutePattern(pattern, &error), pattern) << error;
+  }
+}
+
+TEST(ParseRoutePatternTest, GivesTheTemplatersReasonOnOneLine) {
+  std::string error;
+  EXPECT_EQ(ParseRoutePattern("users/{id}", &error), std::nullopt);
+  EXPECT_EQ(error, "invalid route pattern \"users/{id}\": must start with \"/\"");
+  EXPECT_EQ(ParseRoutePattern("/files/{p*}/x", &error), std::nullopt);
+  EXPECT_EQ(error,
+            "invalid route pattern \"/files/{p*}/x\": a {name*} wildcard must be the last "
+            "segment");
+  EXPECT_EQ(ParseRoutePattern("/a\r\nb\x7f", &error), std::nullopt);
+  EXPECT_EQ(error,
+            "invalid route pattern \"/a\\x0d\\nb\\x7f\": contains spaces, control "
+            "characters or invalid UTF-8");
+}
+
+TEST(ParseExcludeRouteTest, AcceptsEcmaScriptRegexes) {
+  for (const char* regex : {"^/healthz$", "^/static/", "\\.(png|css)$", "^/api/v[0-9]+/ping$"}) {
+    std::string error;
+    EXPECT_EQ(ParseExcludeRoute(regex, &error), regex) << error;
+  }
+}
+
+TEST(ParseExcludeRouteTest, RefusesInvalidAndEmptyRegexes) {
+  std::string error;
+  EXPECT_EQ(ParseExcludeRoute("^/health(", &error), std::nullopt);
+  EXPECT_THAT(error, ::testing::StartsWith("invalid route exclude regex \"^/health(\": "));
+  EXPECT_EQ(ParseExcludeRoute("[a-", &error), std::nullopt);
+  EXPECT_THAT(error, ::testing::StartsWith("invalid route exclude regex \"[a-\": "));
+  EXPECT_EQ(ParseExcludeRoute("(\n", &error), std::nullopt);
+  EXPECT_THAT(error, ::testing::StartsWith("invalid route exclude regex \"(\\n\": "));
+  EXPECT_EQ(ParseExcludeRoute("", &error), std::nullopt);
+  EXPECT_EQ(error, "invalid route exclude regex \"\": it would exclude every request");
 }
 
 TEST(ParseExeSelectorTest, CompilesThePattern) {

@@ -16,16 +16,37 @@ class NullKernelSet : public targets::TrackedSet {
   void Untrack(uint32_t) override {}
 };
 
+class NullKernelConnections : public conn::KernelConnections {
+ public:
+  void Ignore(uint32_t, int32_t, uint64_t) override {}
+  void Forget(uint32_t, int32_t) override {}
+};
+
+class CountingSink : public conn::ConnectionSink {
+ public:
+  void OnHttpExchange(const conn::Connection&, const protocols::http1::Exchange&) override {
+    ++exchanges;
+  }
+  void OnAccept(const conn::Connection&, uint64_t) override {}
+  void OnWebsocketOpen(const conn::Connection&, const std::string&) override {}
+  void OnWebsocketClose(const conn::Connection&, const std::string&) override {}
+  int exchanges = 0;
+};
+
 class DispatcherTest : public ::testing::Test {
  protected:
   DispatcherTest()
       : procfs_("/nonexistent"),
         table_({*config::Selector::ForExe("/app$")}, procfs_, kernel_, 1),
+        connections_([](uint32_t) { return std::string("app"); }, kernel_connections_, sink_),
         counters_(registry_),
-        dispatcher_(table_, counters_) {}
+        dispatcher_(table_, connections_, counters_) {}
   host::Procfs procfs_;
   NullKernelSet kernel_;
   targets::ProcessTable table_;
+  NullKernelConnections kernel_connections_;
+  CountingSink sink_;
+  conn::ConnectionTable connections_;
   prometheus::Registry registry_;
   metrics::EventCounters counters_;
   Dispatcher dispatcher_;
@@ -71,6 +92,56 @@ TEST_F(DispatcherTest, ConnectionEventsOfUntrackedProcessesAreIgnoredNotCounted)
   dispatcher_.Handle(&conn, sizeof(conn));
   EXPECT_EQ(counters_.events(HL_EV_CONN_OPEN), 1u);
   EXPECT_EQ(counters_.ignored(), 1u);
+}
+
+// A data record as the kernel writes it: fixed part, head, tail.
+std::string DataRecord(uint32_t tgid, uint64_t generation, uint8_t direction,
+                       std::string_view head, uint64_t length, std::string_view tail) {
+  hl_data_event e{};
+  e.hdr.kind = HL_EV_DATA;
+  e.hdr.tgid = tgid;
+  e.generation = generation;
+  e.fd = 3;
+  e.direction = direction;
+  e.length = length;
+  e.head_len = static_cast<uint16_t>(head.size());
+  e.tail_len = static_cast<uint16_t>(tail.size());
+  std::string record(reinterpret_cast<const char*>(&e), HL_DATA_EVENT_FIXED_SIZE);
+  record.append(head);
+  record.append(tail);
+  return record;
+}
+
+TEST_F(DispatcherTest, DataRecordsReachTheParserAndBadLengthsAreParseLosses) {
+  hl_proc_exec_event exec{};
+  exec.hdr.kind = HL_EV_PROC_EXEC;
+  exec.hdr.tgid = 6;
+  std::strcpy(exec.filename, "/srv/app");
+  dispatcher_.Handle(&exec, sizeof(exec));
+  hl_conn_event open{};
+  open.hdr.kind = HL_EV_CONN_OPEN;
+  open.hdr.tgid = 6;
+  open.fd = 3;
+  open.generation = 1;
+  open.role = HL_ROLE_SERVER;
+  dispatcher_.Handle(&open, sizeof(open));
+
+  const std::string request = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
+  const std::string response = "HTTP/1.1 204 No Content\r\n\r\n";
+  auto in = DataRecord(6, 1, HL_DIR_INGRESS, request, request.size(), "");
+  auto out = DataRecord(6, 1, HL_DIR_EGRESS, response, response.size(), "");
+  dispatcher_.Handle(in.data(), in.size());
+  dispatcher_.Handle(out.data(), out.size());
+  EXPECT_EQ(sink_.exchanges, 1);
+  EXPECT_EQ(counters_.events(HL_EV_DATA), 2u);
+
+  const uint64_t errors = counters_.parse_errors();
+  auto cut = DataRecord(6, 1, HL_DIR_INGRESS, request, request.size(), "");
+  dispatcher_.Handle(cut.data(), cut.size() - 1);  // head runs past the record
+  auto liar = DataRecord(6, 1, HL_DIR_INGRESS, request, 3, "");  // head longer than length
+  dispatcher_.Handle(liar.data(), liar.size());
+  EXPECT_EQ(counters_.parse_errors(), errors + 2);
+  EXPECT_EQ(counters_.events(HL_EV_DATA), 2u);
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "agent/metrics/family.h"
+#include "agent/metrics/metric_families.h"
 #include "agent/metrics/self_metrics.h"
 
 #include <prometheus/text_serializer.h>
@@ -16,9 +16,8 @@ TEST(Scraper, OneFailingCollectorDoesNotFailTheScrape) {
   Scraper scraper;
   scraper.Add({"good", [](bool*) {
                  std::vector<prometheus::MetricFamily> out;
-                 out.push_back(FamilyBuilder("x_total", "x", prometheus::MetricType::Counter)
-                                   .Add({{"a", "b"}}, 3)
-                                   .Build());
+                 out.push_back(MakeFamily("x_total", "x", prometheus::MetricType::Counter));
+                 AddSample(&out.back(), {{"a", "b"}}, 3);
                  return out;
                }});
   scraper.Add({"throws", [](bool*) -> std::vector<prometheus::MetricFamily> {

@@ -1,11 +1,17 @@
-#include "agent/host/host_collector.h"
+#include "agent/host/host_collectors.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <iterator>
+#include <map>
+#include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "agent/host/kernel_units.h"
 #include "tests/unit/host/fixture.h"
 #include "tests/unit/host/metric_lookup.h"
 #include "tests/unit/host/scratch_procfs.h"
@@ -24,16 +30,35 @@ using ::testing::IsEmpty;
 
 constexpr long kUserHz = 100;
 
-HostScrape CollectFixture() { return HostCollector(Procfs(FixtureRoot()), kUserHz).Collect(); }
+struct HostScrape {
+  // Source names in the order HostSources gives them.
+  std::vector<std::string> names;
+  // Families of the sources that succeeded; a failed one contributes nothing.
+  std::vector<prometheus::MetricFamily> families;
+  // Whether each source succeeded, keyed by name.
+  std::map<std::string, bool> success;
+};
 
-TEST(HostCollectorTest, AllCollectorsSucceedOnFixture) {
-  HostScrape scrape = CollectFixture();
-  ASSERT_EQ(scrape.collectors.size(), 3u);
-  for (const char* name : {"cpu", "meminfo", "loadavg"}) {
-    ASSERT_TRUE(scrape.collectors.contains(name)) << name;
-    EXPECT_TRUE(scrape.collectors.at(name).success) << name;
-    EXPECT_GE(scrape.collectors.at(name).duration_seconds, 0) << name;
+// Runs every source once, as the agent's scraper does at each scrape.
+HostScrape Collect(const Procfs& procfs, long user_hz) {
+  HostScrape scrape;
+  for (const HostSource& source : HostSources(procfs, user_hz)) {
+    std::optional<std::vector<prometheus::MetricFamily>> families = source.collect();
+    scrape.names.push_back(source.name);
+    scrape.success[source.name] = families.has_value();
+    if (families) {
+      std::move(families->begin(), families->end(), std::back_inserter(scrape.families));
+    }
   }
+  return scrape;
+}
+
+HostScrape CollectFixture() { return Collect(Procfs(FixtureRoot()), kUserHz); }
+
+TEST(HostSourcesTest, AllCollectorsSucceedOnFixture) {
+  HostScrape scrape = CollectFixture();
+  EXPECT_THAT(scrape.names, ElementsAre("cpu", "meminfo", "loadavg"));
+  for (const auto& [name, success] : scrape.success) EXPECT_TRUE(success) << name;
   EXPECT_THAT(FamilyNames(scrape.families),
               ElementsAre("node_cpu_seconds_total", "node_boot_time_seconds",
                           "node_memory_MemTotal_bytes", "node_memory_MemFree_bytes",
@@ -42,7 +67,7 @@ TEST(HostCollectorTest, AllCollectorsSucceedOnFixture) {
                           "node_memory_SwapFree_bytes", "node_load1", "node_load5", "node_load15"));
 }
 
-TEST(HostCollectorTest, CpuSecondsAreFixtureTicksOverUserHz) {
+TEST(HostSourcesTest, CpuSecondsAreFixtureTicksOverUserHz) {
   HostScrape scrape = CollectFixture();
   const prometheus::MetricFamily* cpu = FindFamily(scrape.families, "node_cpu_seconds_total");
   ASSERT_NE(cpu, nullptr);
@@ -82,14 +107,14 @@ TEST(HostCollectorTest, CpuSecondsAreFixtureTicksOverUserHz) {
       std::nullopt);
 }
 
-TEST(HostCollectorTest, CpuSecondsScaleWithUserHz) {
-  HostScrape scrape = HostCollector(Procfs(FixtureRoot()), 1000).Collect();
+TEST(HostSourcesTest, CpuSecondsScaleWithUserHz) {
+  HostScrape scrape = Collect(Procfs(FixtureRoot()), 1000);
   EXPECT_DOUBLE_EQ(
       *SampleValue(scrape.families, "node_cpu_seconds_total", {{"cpu", "1"}, {"mode", "user"}}),
       1.44);
 }
 
-TEST(HostCollectorTest, BootTimeIsFixtureBtime) {
+TEST(HostSourcesTest, BootTimeIsFixtureBtime) {
   HostScrape scrape = CollectFixture();
   const prometheus::MetricFamily* boot = FindFamily(scrape.families, "node_boot_time_seconds");
   ASSERT_NE(boot, nullptr);
@@ -104,9 +129,9 @@ struct MemoryCase {
   friend void PrintTo(const MemoryCase& c, std::ostream* os) { *os << c.metric; }
 };
 
-class HostCollectorMemoryTest : public ::testing::TestWithParam<MemoryCase> {};
+class HostSourcesMemoryTest : public ::testing::TestWithParam<MemoryCase> {};
 
-TEST_P(HostCollectorMemoryTest, IsFixtureKbTimes1024) {
+TEST_P(HostSourcesMemoryTest, IsFixtureKbTimes1024) {
   HostScrape scrape = CollectFixture();
   const prometheus::MetricFamily* family = FindFamily(scrape.families, GetParam().metric);
   ASSERT_NE(family, nullptr);
@@ -117,7 +142,7 @@ TEST_P(HostCollectorMemoryTest, IsFixtureKbTimes1024) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Fields, HostCollectorMemoryTest,
+    Fields, HostSourcesMemoryTest,
     ::testing::Values(MemoryCase{"node_memory_MemTotal_bytes", 24684096.0 * 1024},
                       MemoryCase{"node_memory_MemFree_bytes", 23981440.0 * 1024},
                       MemoryCase{"node_memory_MemAvailable_bytes", 24294952.0 * 1024},
@@ -130,7 +155,7 @@ INSTANTIATE_TEST_SUITE_P(
       return name.substr(0, name.find('_'));
     });
 
-TEST(HostCollectorTest, LoadAveragesAreFixtureValues) {
+TEST(HostSourcesTest, LoadAveragesAreFixtureValues) {
   HostScrape scrape = CollectFixture();
   EXPECT_EQ(SampleValue(scrape.families, "node_load1"), 0.05);
   EXPECT_EQ(SampleValue(scrape.families, "node_load5"), 0.07);
@@ -139,37 +164,38 @@ TEST(HostCollectorTest, LoadAveragesAreFixtureValues) {
   EXPECT_EQ(FindFamily(scrape.families, "node_load15")->type, prometheus::MetricType::Gauge);
 }
 
-TEST(HostCollectorTest, EachCollectorFailsAlone) {
+TEST(HostSourcesTest, EachCollectorFailsAlone) {
   ScratchProcfs scratch;
   scratch.Write("stat", "cpu0 1 2 3\nbtime 1\n");    // too few modes: malformed
   scratch.Write("loadavg", ReadFixture("loadavg"));  // meminfo is missing altogether
-  HostScrape scrape = HostCollector(Procfs(scratch.root()), kUserHz).Collect();
-  EXPECT_FALSE(scrape.collectors.at("cpu").success);
-  EXPECT_FALSE(scrape.collectors.at("meminfo").success);
-  EXPECT_TRUE(scrape.collectors.at("loadavg").success);
+  HostScrape scrape = Collect(Procfs(scratch.root()), kUserHz);
+  EXPECT_FALSE(scrape.success.at("cpu"));
+  EXPECT_FALSE(scrape.success.at("meminfo"));
+  EXPECT_TRUE(scrape.success.at("loadavg"));
   EXPECT_THAT(FamilyNames(scrape.families), ElementsAre("node_load1", "node_load5", "node_load15"));
 }
 
-TEST(HostCollectorTest, EmptyRootFailsEveryCollectorWithoutFamilies) {
-  HostScrape scrape = HostCollector(Procfs("/nonexistent/proc"), kUserHz).Collect();
+TEST(HostSourcesTest, EmptyRootFailsEveryCollectorWithoutFamilies) {
+  HostScrape scrape = Collect(Procfs("/nonexistent/proc"), kUserHz);
   EXPECT_THAT(scrape.families, IsEmpty());
-  ASSERT_EQ(scrape.collectors.size(), 3u);
-  for (const auto& [name, status] : scrape.collectors) EXPECT_FALSE(status.success) << name;
+  ASSERT_EQ(scrape.success.size(), 3u);
+  for (const auto& [name, success] : scrape.success) EXPECT_FALSE(success) << name;
 }
 
-TEST(HostCollectorTest, FieldMissingFromMeminfoIsLeftOutWithoutFailing) {
+TEST(HostSourcesTest, FieldMissingFromMeminfoIsLeftOutWithoutFailing) {
   ScratchProcfs scratch;
   scratch.Write("meminfo", "MemTotal:  100 kB\nMemFree:  50 kB\n");  // a pre-3.14 kernel
-  HostScrape scrape = HostCollector(Procfs(scratch.root()), kUserHz).Collect();
-  EXPECT_TRUE(scrape.collectors.at("meminfo").success);
+  HostScrape scrape = Collect(Procfs(scratch.root()), kUserHz);
+  EXPECT_TRUE(scrape.success.at("meminfo"));
   EXPECT_THAT(FamilyNames(scrape.families),
               ElementsAre("node_memory_MemTotal_bytes", "node_memory_MemFree_bytes"));
   EXPECT_EQ(SampleValue(scrape.families, "node_memory_MemFree_bytes"), 51200.0);
 }
 
-TEST(HostCollectorLiveTest, SucceedsOnRealProc) {
-  HostScrape scrape = HostCollector(Procfs()).Collect();
-  for (const auto& [name, status] : scrape.collectors) EXPECT_TRUE(status.success) << name;
+TEST(HostSourcesLiveTest, SucceedsOnRealProc) {
+  HostScrape scrape = Collect(Procfs(), UserHz());
+  ASSERT_EQ(scrape.success.size(), 3u);
+  for (const auto& [name, success] : scrape.success) EXPECT_TRUE(success) << name;
   EXPECT_GT(*SampleValue(scrape.families, "node_memory_MemTotal_bytes"), 0);
 }
 

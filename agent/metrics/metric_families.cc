@@ -1,8 +1,8 @@
-#include "agent/host/metric_families.h"
+#include "agent/metrics/metric_families.h"
 
 #include <utility>
 
-namespace hostlens::host {
+namespace hostlens::metrics {
 
 prometheus::MetricFamily MakeFamily(std::string name, std::string help,
                                     prometheus::MetricType type) {
@@ -37,4 +37,4 @@ prometheus::MetricFamily MakeSingleGauge(std::string name, std::string help, dou
   return family;
 }
 
-}  // namespace hostlens::host
+}  // namespace hostlens::metrics

@@ -1,0 +1,192 @@
+#include "agent/conn/connection_table.h"
+
+#include <sys/socket.h>
+
+#include <cstring>
+#include <limits>
+
+#include "agent/protocols/http1/parse.h"
+
+namespace hostlens::conn {
+namespace {
+
+namespace http1 = protocols::http1;
+
+// A connection whose first bytes we saw mid-stream (opened before the
+// agent) gets this many segments to show a message start before it is
+// ignored.
+constexpr int kMaxUndetectedSegments = 8;
+
+Endpoint MakeEndpoint(uint16_t family, const uint8_t* addr, uint16_t port) {
+  Endpoint e;
+  e.family = family;
+  std::memcpy(e.addr.data(), addr, e.addr.size());
+  e.port = port;
+  return e;
+}
+
+Role RoleOf(uint8_t kernel_role) {
+  switch (kernel_role) {
+    case HL_ROLE_SERVER: return Role::kServer;
+    case HL_ROLE_CLIENT: return Role::kClient;
+    default: return Role::kUnknown;
+  }
+}
+
+}  // namespace
+
+ConnectionTable::ConnectionTable(ServiceOf service_of, KernelConnections& kernel,
+                                 ConnectionSink& sink, size_t max_connections)
+    : service_of_(std::move(service_of)),
+      kernel_(kernel),
+      sink_(sink),
+      max_connections_(max_connections) {}
+
+void ConnectionTable::OnOpen(const hl_conn_event& event) {
+  const uint64_t key = Key(event.hdr.tgid, event.fd);
+  if (auto it = connections_.find(key); it != connections_.end()) {
+    // The fd was reused without a close we saw (dup2, exit races).
+    End(it->second, event.hdr.ts_ns);
+    connections_.erase(it);
+  }
+  if (connections_.size() >= max_connections_) EvictOne();
+
+  Connection conn;
+  conn.tgid = event.hdr.tgid;
+  conn.fd = event.fd;
+  conn.generation = event.generation;
+  conn.role = RoleOf(event.role);
+  conn.local = MakeEndpoint(event.family, event.local_addr, event.local_port);
+  conn.remote = MakeEndpoint(event.family, event.remote_addr, event.remote_port);
+  conn.service = service_of_(event.hdr.tgid);
+  conn.last_activity_ns = event.hdr.ts_ns;
+  auto [it, inserted] = connections_.emplace(key, std::move(conn));
+  stats_.open.store(connections_.size(), std::memory_order_relaxed);
+  if (it->second.role == Role::kServer && event.family != AF_UNIX) {
+    sink_.OnAccept(it->second, event.accept_wait_ns);
+  }
+}
+
+void ConnectionTable::OnClose(const hl_conn_event& event) {
+  const uint64_t key = Key(event.hdr.tgid, event.fd);
+  auto it = connections_.find(key);
+  if (it == connections_.end() || it->second.generation != event.generation) return;
+  End(it->second, event.hdr.ts_ns);
+  connections_.erase(it);
+  stats_.open.store(connections_.size(), std::memory_order_relaxed);
+}
+
+void ConnectionTable::OnProcessExit(uint32_t tgid, uint64_t ts_ns) {
+  // Its fds closed in the kernel without close(): no close events come.
+  for (auto it = connections_.begin(); it != connections_.end();) {
+    if (it->second.tgid == tgid) {
+      End(it->second, ts_ns);
+      kernel_.Forget(tgid, it->second.fd);
+      it = connections_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  stats_.open.store(connections_.size(), std::memory_order_relaxed);
+}
+
+Connection* ConnectionTable::Find(uint32_t tgid, int32_t fd, uint64_t generation) {
+  auto it = connections_.find(Key(tgid, fd));
+  if (it == connections_.end() || it->second.generation != generation) return nullptr;
+  return &it->second;
+}
+
+void ConnectionTable::OnData(const hl_data_event& event, std::string_view head,
+                             std::string_view tail) {
+  Connection* conn = Find(event.hdr.tgid, event.fd, event.generation);
+  if (!conn) {
+    ++stats_.unmatched_data;
+    return;
+  }
+  conn->last_activity_ns = event.hdr.ts_ns;
+  if (conn->protocol == Protocol::kIgnored) return;
+  if (conn->protocol == Protocol::kUndetected) {
+    Detect(*conn, event, head);
+    if (conn->protocol != Protocol::kHttp1) return;
+  }
+  const auto direction = event.direction == HL_DIR_INGRESS ? http1::Direction::kIngress
+                                                           : http1::Direction::kEgress;
+  http1::Segment segment;
+  segment.head = head;
+  segment.tail = tail;
+  segment.length = event.length;
+  segment.ts_ns = event.hdr.ts_ns;
+  conn->http->OnSegment(direction, segment);
+  Drain(*conn);
+}
+
+void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::string_view head) {
+  const bool ingress = event.direction == HL_DIR_INGRESS;
+  if (http1::LooksLikeRequest(head)) {
+    // Whoever reads requests serves them; this also settles the role of
+    // connections opened before the agent.
+    const Role by_content = ingress ? Role::kServer : Role::kClient;
+    if (conn.role == Role::kUnknown) conn.role = by_content;
+    if (conn.role == by_content) {
+      conn.protocol = Protocol::kHttp1;
+      conn.http = std::make_unique<http1::Stream>(
+          conn.role == Role::kServer ? http1::Role::kServer : http1::Role::kClient);
+      return;
+    }
+  }
+  // Accepted or connected here and not HTTP from the first byte: another
+  // protocol. Older connections may be mid-message: give them a few tries.
+  if (conn.role != Role::kUnknown || ++conn.undetected_segments >= kMaxUndetectedSegments) {
+    conn.protocol = Protocol::kIgnored;
+    ++stats_.ignored;
+    kernel_.Ignore(conn.tgid, conn.fd, conn.generation);
+  }
+}
+
+void ConnectionTable::Drain(Connection& conn) {
+  for (const auto& exchange : conn.http->TakeExchanges()) {
+    sink_.OnHttpExchange(conn, exchange);
+    if (conn.role == Role::kServer && exchange.response.status == 101 &&
+        exchange.request.websocket_upgrade && !conn.websocket_target) {
+      conn.websocket_target = exchange.request.target;
+      sink_.OnWebsocketOpen(conn, *conn.websocket_target);
+    }
+  }
+  const uint64_t resyncs = conn.http->resyncs();
+  stats_.parse_resyncs += resyncs - conn.http_resyncs_seen;
+  conn.http_resyncs_seen = resyncs;
+  if (conn.http->upgraded()) {
+    // Nothing after the upgrade is HTTP; the kernel can stop copying.
+    conn.protocol = Protocol::kIgnored;
+    kernel_.Ignore(conn.tgid, conn.fd, conn.generation);
+  }
+}
+
+void ConnectionTable::End(Connection& conn, uint64_t ts_ns) {
+  if (conn.http && conn.protocol == Protocol::kHttp1) {
+    conn.http->OnClose(ts_ns);
+    Drain(conn);
+  }
+  if (conn.websocket_target) {
+    sink_.OnWebsocketClose(conn, *conn.websocket_target);
+    conn.websocket_target.reset();
+  }
+}
+
+void ConnectionTable::EvictOne() {
+  auto oldest = connections_.end();
+  uint64_t oldest_ns = std::numeric_limits<uint64_t>::max();
+  for (auto it = connections_.begin(); it != connections_.end(); ++it) {
+    if (it->second.last_activity_ns < oldest_ns) {
+      oldest_ns = it->second.last_activity_ns;
+      oldest = it;
+    }
+  }
+  if (oldest == connections_.end()) return;
+  End(oldest->second, oldest_ns);
+  kernel_.Forget(oldest->second.tgid, oldest->second.fd);
+  connections_.erase(oldest);
+  ++stats_.evicted;
+}
+
+}  // namespace hostlens::conn

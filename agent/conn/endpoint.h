@@ -1,0 +1,20 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+namespace hostlens::conn {
+
+// One side of a connection as the kernel reported it.
+struct Endpoint {
+  uint16_t family = 0;  // AF_INET, AF_INET6, AF_UNIX
+  std::array<uint8_t, 16> addr{};
+  uint16_t port = 0;
+
+  // "127.0.0.1:5432", "[::1]:80", "unix" for Unix sockets (their path is
+  // not known yet).
+  std::string ToString() const;
+};
+
+}  // namespace hostlens::conn

@@ -1,0 +1,58 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/registry.h>
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "agent/metrics/labelled.h"
+#include "agent/metrics/route_template.h"
+#include "agent/metrics/series_limiter.h"
+
+namespace hostlens::metrics {
+
+struct HttpMetricsLimits {
+  size_t routes_per_service = 500;
+  size_t server_addresses_per_service = 500;
+};
+
+// http_server_request_duration_seconds, http_client_request_duration_seconds,
+// http_server_open_websockets, tcp_accepts_total, tcp_accept_wait_seconds.
+// Called from the event loop; the registry is read by scrapes.
+class HttpMetrics {
+ public:
+  HttpMetrics(prometheus::Registry& registry, RouteTemplater routes, HttpMetricsLimits limits);
+
+  void RecordServer(const std::string& service, std::string_view method, std::string_view target,
+                    int status, double seconds);
+  void RecordClient(const std::string& service, std::string_view method,
+                    const std::string& server_address, int status, double seconds);
+  void WebsocketOpened(const std::string& service, std::string_view target);
+  void WebsocketClosed(const std::string& service, std::string_view target);
+  void RecordAccept(const std::string& service, uint16_t port, std::optional<double> wait_seconds);
+
+  const SeriesLimiter& route_limiter() const { return routes_limiter_; }
+  const SeriesLimiter& address_limiter() const { return address_limiter_; }
+
+  // GET, POST... as sent when standard, else "_OTHER" (OpenTelemetry).
+  static std::string_view MethodLabel(std::string_view method);
+
+ private:
+  // nullopt when the target is excluded by the configuration.
+  std::optional<std::string> Route(const std::string& service, std::string_view target);
+
+  RouteTemplater routes_;
+  SeriesLimiter routes_limiter_;
+  SeriesLimiter address_limiter_;
+  Labelled<prometheus::Histogram> server_;
+  Labelled<prometheus::Histogram> client_;
+  Labelled<prometheus::Gauge> websockets_;
+  Labelled<prometheus::Counter> accepts_;
+  Labelled<prometheus::Histogram> accept_wait_;
+};
+
+}  // namespace hostlens::metrics

@@ -1,0 +1,106 @@
+#include "agent/protocols/http1/header_fields.h"
+
+#include "agent/protocols/http1/char_class.h"
+
+namespace hostlens::protocols::http1 {
+namespace {
+
+// 10^18 bytes is far beyond any real body and keeps the arithmetic clear of overflow.
+constexpr size_t kMaxContentLengthDigits = 18;
+
+// "12" or a list of identical values ("12, 12", which some proxies produce).
+bool ParseContentLength(std::string_view value, uint64_t* out) {
+  bool seen = false;
+  uint64_t result = 0;
+  while (true) {
+    size_t comma = value.find(',');
+    std::string_view element = TrimOws(value.substr(0, comma));
+    if (element.empty() || element.size() > kMaxContentLengthDigits) return false;
+    uint64_t n = 0;
+    for (char c : element) {
+      if (!IsDigit(c)) return false;
+      n = n * 10 + static_cast<uint64_t>(c - '0');
+    }
+    if (seen && n != result) return false;
+    seen = true;
+    result = n;
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+  *out = result;
+  return true;
+}
+
+// Calls fn(element) for each trimmed, non-empty element of a comma-separated list.
+template <typename Fn>
+void ForEachListElement(std::string_view value, Fn&& fn) {
+  while (!value.empty()) {
+    size_t comma = value.find(',');
+    std::string_view element = TrimOws(value.substr(0, comma));
+    if (!element.empty()) fn(element);
+    if (comma == std::string_view::npos) break;
+    value.remove_prefix(comma + 1);
+  }
+}
+
+bool ApplyField(std::string_view name, std::string_view value, HeaderFacts* facts) {
+  if (EqualsIgnoreCase(name, "content-length")) {
+    uint64_t length = 0;
+    if (!ParseContentLength(value, &length)) return false;
+    if (facts->content_length && *facts->content_length != length) return false;
+    facts->content_length = length;
+  } else if (EqualsIgnoreCase(name, "transfer-encoding")) {
+    // Codings of later fields follow those of earlier ones, so the final coding is the last
+    // element of the last field that has one.
+    ForEachListElement(value, [&](std::string_view coding) {
+      facts->transfer_encoding = true;
+      facts->chunked = EqualsIgnoreCase(coding, "chunked");
+    });
+  } else if (EqualsIgnoreCase(name, "connection")) {
+    ForEachListElement(value, [&](std::string_view option) {
+      if (EqualsIgnoreCase(option, "close")) facts->connection_close = true;
+    });
+  } else if (EqualsIgnoreCase(name, "upgrade")) {
+    facts->upgrade = true;
+    ForEachListElement(value, [&](std::string_view protocol) {
+      if (EqualsIgnoreCase(protocol.substr(0, protocol.find('/')), "websocket")) {
+        facts->upgrade_websocket = true;
+      }
+    });
+  } else if (EqualsIgnoreCase(name, "expect")) {
+    if (EqualsIgnoreCase(TrimOws(value), "100-continue")) facts->expect_continue = true;
+  }
+  return true;
+}
+
+bool AllFieldChars(std::string_view s) {
+  for (char c : s) {
+    if (!IsFieldChar(c)) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ParseFieldLine(std::string_view line, HeaderFacts* facts) {
+  if (!line.empty() && (line.front() == ' ' || line.front() == '\t')) return AllFieldChars(line);
+  size_t colon = 0;
+  while (colon < line.size() && IsTchar(line[colon])) ++colon;
+  if (colon == 0 || colon == line.size() || line[colon] != ':') return false;
+  std::string_view value = line.substr(colon + 1);
+  if (!AllFieldChars(value)) return false;
+  return ApplyField(line.substr(0, colon), TrimOws(value), facts);
+}
+
+bool IsValidFieldLinePrefix(std::string_view partial) {
+  if (!partial.empty() && partial.back() == '\r') partial.remove_suffix(1);  // CR of the CRLF
+  if (partial.empty()) return true;
+  if (partial.front() == ' ' || partial.front() == '\t') return AllFieldChars(partial);
+  size_t colon = 0;
+  while (colon < partial.size() && IsTchar(partial[colon])) ++colon;
+  if (colon == partial.size()) return true;
+  if (colon == 0 || partial[colon] != ':') return false;
+  return AllFieldChars(partial.substr(colon + 1));
+}
+
+}  // namespace hostlens::protocols::http1

@@ -1,0 +1,47 @@
+#pragma once
+
+// Requests ↔ responses. HTTP/1.x answers requests in the order they were sent, pipelined or
+// not, so pairing is a FIFO; what this adds is bounding it and keeping it aligned when a request
+// is evicted or a response is lost.
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "agent/protocols/http1/types.h"
+
+namespace hostlens::protocols::http1 {
+
+class Matcher {
+ public:
+  // A request head was read. Beyond kMaxOutstandingRequests the oldest waiting request is
+  // dropped, and the response that answers it is skipped when it comes.
+  void AddRequest(Request request);
+  // The request added last ended (its body was read).
+  void EndLastRequest(uint64_t last_byte_ns);
+
+  // The request the next final response answers; nullptr when it is not known (never seen, or
+  // evicted).
+  const Request* Next() const;
+  // A final response ended: pairs it with Next(), or counts it as unmatched.
+  void AddResponse(const Response& response);
+  // The next final response was lost: forget the request it answers.
+  void DropNext();
+
+  std::vector<Exchange> TakeExchanges();
+
+  size_t outstanding() const { return pending_.size(); }
+  uint64_t evicted_requests() const { return evicted_requests_; }
+  uint64_t unmatched_responses() const { return unmatched_responses_; }
+  uint64_t lost_responses() const { return lost_responses_; }
+
+ private:
+  std::deque<Request> pending_;
+  uint64_t responses_to_skip_ = 0;  // answers to evicted requests still to come
+  std::vector<Exchange> exchanges_;
+  uint64_t evicted_requests_ = 0;
+  uint64_t unmatched_responses_ = 0;
+  uint64_t lost_responses_ = 0;
+};
+
+}  // namespace hostlens::protocols::http1

@@ -1,0 +1,57 @@
+/* Starting to follow a connection: the conns entry and the open event.
+ * Shared by accept/connect (sockets.bpf.c) and by the first read or write
+ * of a connection older than the agent (data.bpf.c). BPF only. */
+#ifndef HOSTLENS_BPF_CONN_H
+#define HOSTLENS_BPF_CONN_H
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+
+#include "maps.bpf.h"
+#include "sock.bpf.h"
+
+/* Follows (tgid, fd) from now on and tells the agent. Returns the entry's
+ * generation, 0 if the map refused it. */
+static __always_inline __u64 open_conn(__u32 tgid, int fd, struct sock *sk, enum hl_conn_role role,
+                                       __u64 accept_wait_ns) {
+  struct hl_conn_key key = {.tgid = tgid, .fd = fd};
+  struct hl_conn_info info = {};
+  info.generation = next_generation();
+  info.opened_ns = bpf_ktime_get_ns();
+  info.role = role;
+  info.kind = HL_FD_SOCKET;
+  if (bpf_map_update_elem(&conns, &key, &info, BPF_ANY)) {
+    count(HL_CNT_LOST_MAP_FULL);
+    return 0;
+  }
+
+  struct hl_conn_event *ev = reserve_event(struct hl_conn_event, HL_EV_CONN_OPEN);
+  if (!ev) return info.generation;
+  __u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+  ev->generation = info.generation;
+  ev->fd = fd;
+  ev->family = family;
+  ev->role = role;
+  ev->_pad = 0;
+  ev->_pad2 = 0;
+  ev->accept_wait_ns = accept_wait_ns;
+  __builtin_memset(ev->local_addr, 0, sizeof(ev->local_addr));
+  __builtin_memset(ev->remote_addr, 0, sizeof(ev->remote_addr));
+  ev->local_port = 0;
+  ev->remote_port = 0;
+  if (family == AF_INET) {
+    BPF_CORE_READ_INTO(ev->local_addr, sk, __sk_common.skc_rcv_saddr);
+    BPF_CORE_READ_INTO(ev->remote_addr, sk, __sk_common.skc_daddr);
+  } else if (family == AF_INET6) {
+    BPF_CORE_READ_INTO(ev->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
+    BPF_CORE_READ_INTO(ev->remote_addr, sk, __sk_common.skc_v6_daddr);
+  }
+  if (family != AF_UNIX) {
+    ev->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+    ev->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+  }
+  bpf_ringbuf_submit(ev, 0);
+  return info.generation;
+}
+
+#endif

@@ -1,0 +1,260 @@
+// HTTP metrics of an uninstrumented nginx (Debian's, with a config of the
+// test's own on a loopback port), driven by ab, a raw pipelining client and
+// curl: the agent's counts must equal the clients' own counts, exactly.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "harness.h"
+
+namespace hostlens::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using Labels = std::map<std::string, std::string>;
+
+constexpr char kServerCount[] = "http_server_request_duration_seconds_count";
+constexpr char kClientCount[] = "http_client_request_duration_seconds_count";
+
+// Polls until `value()` equals `expected` or `timeout` passes, then waits a
+// little more so that a late extra count shows too; returns the last value.
+double Settle(const std::function<double()>& value, double expected,
+              std::chrono::milliseconds timeout = 30s) {
+  WaitFor([&] { return value() == expected; }, timeout);
+  std::this_thread::sleep_for(300ms);
+  return value();
+}
+
+// The /metrics lines of the families these tests look at, for failure messages.
+std::string Excerpt(Agent& agent) {
+  std::istringstream in(agent.Get("/metrics").body);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    for (const char* prefix :
+         {"http_server_request_duration_seconds_count", "http_client_request_duration_seconds_count",
+          "hostlens_events_lost_total", "hostlens_events_total", "hostlens_tracked",
+          "hostlens_series_limited_total", "hostlens_connections_evicted_total"}) {
+      if (line.rfind(prefix, 0) == 0) out += line + "\n";
+    }
+  }
+  return "agent /metrics excerpt:\n" + out;
+}
+
+// "Complete requests:      20000" → 20000; -1 when the field is missing.
+long AbField(const std::string& output, const std::string& field) {
+  std::smatch match;
+  if (std::regex_search(output, match, std::regex(field + R"(:\s+(\d+))"))) {
+    return std::stol(match[1]);
+  }
+  return -1;
+}
+
+class HttpNginx : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
+    char dir[] = "/tmp/hostlens-nginx-XXXXXX";
+    dir_ = mkdtemp(dir);
+    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    port_ = FreePort();
+
+    fs::create_directories(dir_ + "/www/static");
+    static_path_ = "/static/large.html";
+    std::ofstream(dir_ + "/www" + static_path_) << std::string(kStaticBytes, 'x');
+
+    std::ofstream(dir_ + "/nginx.conf") << "daemon off;\n"
+                                           "master_process on;\n"
+                                           "worker_processes 1;\n"
+                                           "user root;\n"
+                                           "pid " << dir_ << "/nginx.pid;\n"
+                                           "error_log " << dir_ << "/error.log warn;\n"
+                                           "events { worker_connections 1024; }\n"
+                                           "http {\n"
+                                           "  access_log off;\n"
+                                           "  client_body_temp_path " << dir_ << "/body;\n"
+                                           "  proxy_temp_path " << dir_ << "/proxy;\n"
+                                           "  fastcgi_temp_path " << dir_ << "/fastcgi;\n"
+                                           "  uwsgi_temp_path " << dir_ << "/uwsgi;\n"
+                                           "  scgi_temp_path " << dir_ << "/scgi;\n"
+                                           "  server {\n"
+                                           "    listen 127.0.0.1:" << port_ << ";\n"
+                                           "    location = /hello {\n"
+                                           "      default_type text/plain;\n"
+                                           "      return 200 \"hello\\n\";\n"
+                                           "    }\n"
+                                           "    location /static/ {\n"
+                                           "      root " << dir_ << "/www;\n"
+                                           "      sendfile on;\n"
+                                           "    }\n"
+                                           "  }\n"
+                                           "}\n";
+    nginx_ = std::make_unique<Process>(std::vector<std::string>{
+        "/usr/sbin/nginx", "-p", dir_ + "/", "-c", dir_ + "/nginx.conf", "-e", dir_ + "/error.log"});
+    ASSERT_TRUE(WaitFor([&] { return HttpRequest(port_, "/hello").status == 200; }, 10s))
+        << nginx_->Stderr() << ReadFile(dir_ + "/error.log");
+  }
+
+  void TearDown() override {
+    agent_.reset();
+    if (nginx_) nginx_->KillGroup();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  // The agent watching nginx's master and its worker (started before it).
+  void StartAgentOnNginx() {
+    agent_ = std::make_unique<Agent>(std::vector<std::string>{"--pid", std::to_string(nginx_->pid())});
+    ASSERT_TRUE(agent_->WaitReady()) << agent_->process().Stderr();
+    ASSERT_TRUE(WaitFor([&] { return agent_->Metric("hostlens_tracked_processes") == 2; }))
+        << Excerpt(*agent_);
+  }
+
+  double ServerCount(const std::string& route, const std::string& status = "200") {
+    return agent_->SumOf(kServerCount, {{"service_name", "nginx"},
+                                        {"http_request_method", "GET"},
+                                        {"http_route", route},
+                                        {"http_response_status_code", status}});
+  }
+
+  void ExpectNoEventsLost() {
+    for (const char* reason : {"ringbuf_full", "map_full", "parse"}) {
+      EXPECT_EQ(agent_->Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
+          << reason << "\n" << Excerpt(*agent_);
+    }
+  }
+
+  std::string Url(const std::string& path) const {
+    return "http://127.0.0.1:" + std::to_string(port_) + path;
+  }
+
+  static constexpr size_t kStaticBytes = 200 * 1024;
+  std::string dir_;
+  uint16_t port_ = 0;
+  std::string static_path_;
+  std::unique_ptr<Process> nginx_;
+  std::unique_ptr<Agent> agent_;
+};
+
+TEST_F(HttpNginx, KeepAliveLoadCountsEveryRequestAndLosesNothing) {
+  StartAgentOnNginx();
+  ASSERT_EQ(ServerCount("/hello"), 0) << Excerpt(*agent_);
+
+  auto ab = RunCommand("timeout 180 ab -q -k -s 30 -n 20000 -c 16 " + Url("/hello"));
+  ASSERT_EQ(ab.exit_code, 0) << ab.output;
+  const long completed = AbField(ab.output, "Complete requests");
+  EXPECT_EQ(completed, 20000) << ab.output;
+  EXPECT_EQ(AbField(ab.output, "Failed requests"), 0) << ab.output;
+
+  EXPECT_EQ(Settle([&] { return ServerCount("/hello"); }, completed), completed)
+      << Excerpt(*agent_) << ab.output;
+  EXPECT_EQ(agent_->SumOf(kServerCount, {{"service_name", "nginx"}}), completed)
+      << Excerpt(*agent_);
+  ExpectNoEventsLost();
+}
+
+TEST_F(HttpNginx, ConnectionPerRequestLoadCountsEveryRequestAndLosesNothing) {
+  StartAgentOnNginx();
+  auto ab = RunCommand("timeout 180 ab -q -s 30 -n 5000 -c 16 " + Url("/hello"));
+  ASSERT_EQ(ab.exit_code, 0) << ab.output;
+  const long completed = AbField(ab.output, "Complete requests");
+  EXPECT_EQ(completed, 5000) << ab.output;
+  EXPECT_EQ(AbField(ab.output, "Failed requests"), 0) << ab.output;
+
+  EXPECT_EQ(Settle([&] { return ServerCount("/hello"); }, completed), completed)
+      << Excerpt(*agent_) << ab.output;
+  EXPECT_EQ(agent_->SumOf(kServerCount, {{"service_name", "nginx"}}), completed)
+      << Excerpt(*agent_);
+  ExpectNoEventsLost();
+}
+
+TEST_F(HttpNginx, StaticFileSentWithSendfileCountsEveryRequest) {
+  StartAgentOnNginx();
+  auto ab = RunCommand("timeout 180 ab -q -k -s 30 -n 500 -c 4 " + Url(static_path_));
+  ASSERT_EQ(ab.exit_code, 0) << ab.output;
+  EXPECT_EQ(AbField(ab.output, "Document Length"), static_cast<long>(kStaticBytes)) << ab.output;
+  const long completed = AbField(ab.output, "Complete requests");
+  EXPECT_EQ(completed, 500) << ab.output;
+  EXPECT_EQ(AbField(ab.output, "Failed requests"), 0) << ab.output;
+
+  EXPECT_EQ(Settle([&] { return ServerCount(static_path_); }, completed), completed)
+      << Excerpt(*agent_) << ab.output;
+  EXPECT_EQ(agent_->SumOf(kServerCount, {{"service_name", "nginx"}}), completed)
+      << Excerpt(*agent_);
+  ExpectNoEventsLost();
+}
+
+TEST_F(HttpNginx, FiftyPipelinedRequestsInOneWriteCountFifty) {
+  StartAgentOnNginx();
+  const double before = ServerCount("/hello");
+
+  constexpr int kRequests = 50;
+  std::string requests;
+  for (int i = 1; i <= kRequests; ++i) {
+    requests += "GET /hello HTTP/1.1\r\nHost: localhost\r\n";
+    requests += i == kRequests ? "Connection: close\r\n\r\n" : "\r\n";
+  }
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(fd, 0);
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port_);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(write(fd, requests.data(), requests.size()), static_cast<ssize_t>(requests.size()));
+  std::string responses;
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) responses.append(buf, n);
+  close(fd);
+
+  int answered = 0;
+  for (size_t at = responses.find("HTTP/1.1 200 OK\r\n"); at != std::string::npos;
+       at = responses.find("HTTP/1.1 200 OK\r\n", at + 1)) {
+    ++answered;
+  }
+  ASSERT_EQ(answered, kRequests) << responses;
+
+  EXPECT_EQ(Settle([&] { return ServerCount("/hello"); }, before + answered), before + answered)
+      << Excerpt(*agent_);
+  ExpectNoEventsLost();
+}
+
+TEST_F(HttpNginx, CurlReusingOneConnectionCountsThreeClientRequests) {
+  const std::string curl = dir_ + "/hl-client-curl";
+  fs::copy_file("/usr/bin/curl", curl);
+  fs::permissions(curl, fs::perms::owner_all);
+  agent_ = std::make_unique<Agent>(std::vector<std::string>{"--exe", "/hl-client-curl$"});
+  ASSERT_TRUE(agent_->WaitReady()) << agent_->process().Stderr();
+
+  const std::string url = Url("/hello");
+  auto run = RunCommand(curl + " -s -w '%{http_code} %{num_connects}\\n' " + url + " " + url +
+                        " " + url + " -o /dev/null -o /dev/null -o /dev/null");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  // Three 200s, one connection opened, two reuses of it.
+  ASSERT_EQ(run.output, "200 1\n200 0\n200 0\n");
+
+  const Labels labels = {{"service_name", "hl-client-curl"},
+                         {"server_address", "127.0.0.1:" + std::to_string(port_)},
+                         {"http_request_method", "GET"},
+                         {"http_response_status_code", "200"}};
+  EXPECT_EQ(Settle([&] { return agent_->SumOf(kClientCount, labels); }, 3), 3)
+      << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kClientCount, {{"service_name", "hl-client-curl"}}), 3)
+      << Excerpt(*agent_);
+  ExpectNoEventsLost();
+}
+
+}  // namespace
+}  // namespace hostlens::testing
