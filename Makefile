@@ -1,10 +1,14 @@
 # Front door. Every target installs what is missing first (fast when
 # nothing is), then builds with cmake into build/.
 BUILD_DIR ?= build
+FUZZ_DIR ?= build-fuzz
 JOBS ?= $(shell nproc)
 LISTEN ?= 0.0.0.0:9477
+# libFuzzer targets, one per protocol parser; make test runs each briefly.
+FUZZERS = http1_fuzzer
+FUZZ_SECONDS ?= 20
 
-.PHONY: all deps build run test golden clean
+.PHONY: all deps build run test fuzz-build fuzz golden clean
 
 all: build
 
@@ -18,12 +22,22 @@ build: deps
 run: build
 	./scripts/run-agent.sh $(BUILD_DIR)/hostlens --listen $(LISTEN) $(ARGS)
 
-test: build
+test: build fuzz-build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
+	$(MAKE) --no-print-directory fuzz
+
+# The fuzzers need clang; they get a build tree of their own.
+fuzz-build: deps
+	cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOSTLENS_FUZZ=ON \
+	  -DHOSTLENS_BUILD_TESTS=OFF -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ >/dev/null
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target $(FUZZERS)
+
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do ./scripts/run-fuzzer.sh $(FUZZ_DIR)/fuzz/$$f $(FUZZ_SECONDS) || exit 1; done
 
 # Rewrites tests/fixtures/golden/*.prom from the current agent's output.
 golden: build
 	$(BUILD_DIR)/tests/golden_test --update-golden
 
 clean:
-	rm -rf $(BUILD_DIR)
+	rm -rf $(BUILD_DIR) $(FUZZ_DIR)

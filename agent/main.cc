@@ -173,7 +173,11 @@ int Run(const config::Options& options) {
     metrics::LossCounts l;
     l.ringbuf_full = kernel[HL_CNT_LOST_RINGBUF];
     l.map_full = kernel[HL_CNT_LOST_MAP_FULL] + processes.track_failures();
-    l.parse = event_counters.parse_errors() + connections.stats().parse_resyncs.load();
+    const auto& c = connections.stats();
+    l.parse = event_counters.parse_errors() + c.parse_resyncs.load();
+    l.http_request_evicted = c.http_requests_evicted.load();
+    l.http_response_unmatched = c.http_responses_unmatched.load();
+    l.http_response_lost = c.http_responses_lost.load();
     return l;
   };
 
@@ -233,7 +237,12 @@ int Run(const config::Options& options) {
       if (const char* name = metrics::EventKindName(kind)) in.events[name] = event_counters.events(kind);
     }
     const auto l = losses();
-    in.lost = {{"ringbuf_full", l.ringbuf_full}, {"map_full", l.map_full}, {"parse", l.parse}};
+    in.lost = {{"ringbuf_full", l.ringbuf_full},
+               {"map_full", l.map_full},
+               {"parse", l.parse},
+               {"http_request_evicted", l.http_request_evicted},
+               {"http_response_unmatched", l.http_response_unmatched},
+               {"http_response_lost", l.http_response_lost}};
     return server::RenderStatus(std::move(in));
   };
 

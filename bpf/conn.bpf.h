@@ -10,6 +10,32 @@
 #include "maps.bpf.h"
 #include "sock.bpf.h"
 
+/* The path a Unix stream connection's server is bound to: our own name on
+ * the accepting side (accepted sockets share the listener's), the peer's
+ * on the connecting side. */
+static __always_inline void read_unix_path(struct sock *sk, char *out) {
+  struct unix_sock *self = (struct unix_sock *)sk;
+  struct unix_address *addr = BPF_CORE_READ(self, addr);
+  if (!addr) {
+    struct unix_sock *peer = (struct unix_sock *)BPF_CORE_READ(self, peer);
+    if (peer) addr = BPF_CORE_READ(peer, addr);
+  }
+  out[0] = 0;
+  if (!addr) return;
+  int len = BPF_CORE_READ(addr, len);
+  if (len <= (int)sizeof(__u16)) return; /* unnamed */
+  const char *path = addr->name[0].sun_path;
+  if (bpf_probe_read_kernel_str(out, HL_UNIX_PATH_LEN, path) < 0) {
+    out[0] = 0;
+    return;
+  }
+  if (out[0] == 0) {
+    /* Abstract name: a NUL, then the name. Shown as "@name". */
+    out[0] = '@';
+    if (bpf_probe_read_kernel_str(out + 1, HL_UNIX_PATH_LEN - 1, path + 1) < 0) out[1] = 0;
+  }
+}
+
 /* Follows (tgid, fd) from now on and tells the agent. Returns the entry's
  * generation, 0 if the map refused it. */
 static __always_inline __u64 open_conn(__u32 tgid, int fd, struct sock *sk, enum hl_conn_role role,
@@ -39,16 +65,20 @@ static __always_inline __u64 open_conn(__u32 tgid, int fd, struct sock *sk, enum
   __builtin_memset(ev->remote_addr, 0, sizeof(ev->remote_addr));
   ev->local_port = 0;
   ev->remote_port = 0;
+  /* Sizes spelled out: BPF_CORE_READ_INTO on an array copies one element. */
   if (family == AF_INET) {
-    BPF_CORE_READ_INTO(ev->local_addr, sk, __sk_common.skc_rcv_saddr);
-    BPF_CORE_READ_INTO(ev->remote_addr, sk, __sk_common.skc_daddr);
+    bpf_core_read(ev->local_addr, 4, &sk->__sk_common.skc_rcv_saddr);
+    bpf_core_read(ev->remote_addr, 4, &sk->__sk_common.skc_daddr);
   } else if (family == AF_INET6) {
-    BPF_CORE_READ_INTO(ev->local_addr, sk, __sk_common.skc_v6_rcv_saddr);
-    BPF_CORE_READ_INTO(ev->remote_addr, sk, __sk_common.skc_v6_daddr);
+    bpf_core_read(ev->local_addr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+    bpf_core_read(ev->remote_addr, 16, &sk->__sk_common.skc_v6_daddr);
   }
   if (family != AF_UNIX) {
     ev->local_port = BPF_CORE_READ(sk, __sk_common.skc_num);
     ev->remote_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+    ev->unix_path[0] = 0;
+  } else {
+    read_unix_path(sk, ev->unix_path);
   }
   bpf_ringbuf_submit(ev, 0);
   return info.generation;

@@ -15,7 +15,7 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-const volatile __u32 targ_capture_bytes = 512;
+const volatile __u32 targ_capture_bytes = 4096;
 
 #define MAX_TAIL_IOVECS 8
 

@@ -26,7 +26,7 @@ struct ProbeConfig {
   std::map<uint16_t, uint32_t> listen_ports;  // --port selectors: port -> selector index
   uint32_t ring_buffer_bytes = 8u << 20;
   uint32_t max_tracked_processes = 65536;
-  uint32_t capture_bytes = 512;  // head of each socket read/write, <= HL_CAPTURE_MAX
+  uint32_t capture_bytes = 4096;  // head of each socket read/write, <= HL_CAPTURE_MAX
 };
 
 struct AttachedProgram {

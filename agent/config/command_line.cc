@@ -53,7 +53,7 @@ class CommandLine {
     Add(&max_tracked_processes_, "--max-tracked-processes", "N", "Most processes traced at once",
         "65536");
     Add(&capture_bytes_, "--capture-bytes", "N",
-        "Leading bytes of each socket read/write copied from the kernel (16-4096)", "512");
+        "Leading bytes of each socket read/write copied from the kernel (16-4096)", "4096");
     Add(&route_, "--route", "PATTERN",
         "HTTP route pattern such as /api/users/{id}/; first match wins (repeatable)");
     Add(&exclude_route_, "--exclude-route", "REGEX",

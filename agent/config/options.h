@@ -51,7 +51,7 @@ struct Options {
   uint32_t max_tracked_processes = 65536;
   // How many leading bytes of each socket read or write the kernel copies for protocol parsing:
   // kMinCaptureBytes..kMaxCaptureBytes (value_parsers.h), the latter being HL_CAPTURE_MAX.
-  uint32_t capture_bytes = 512;
+  uint32_t capture_bytes = 4096;
   // http_route label rules: the config file's patterns and excludes first, then the flags'.
   // Each one has been checked with metrics::RouteTemplater::Create.
   metrics::RouteRules route_rules;

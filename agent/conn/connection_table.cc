@@ -16,6 +16,21 @@ namespace http1 = protocols::http1;
 // agent) gets this many segments to show a message start before it is
 // ignored.
 constexpr int kMaxUndetectedSegments = 8;
+// A request line may arrive a few bytes per write; this much is kept
+// while it could still become one.
+constexpr size_t kMaxPendingBytes = 64;
+
+// True while `bytes` could still grow into "METHOD SP": a method is a
+// token of uppercase letters (and '-' '_'), at most 20 long.
+bool CouldStartRequestLine(std::string_view bytes) {
+  if (bytes.empty() || bytes.size() > 21) return false;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    const char c = bytes[i];
+    if (c == ' ') return i > 0 && i + 1 == bytes.size();
+    if (!((c >= 'A' && c <= 'Z') || c == '-' || c == '_')) return false;
+  }
+  return true;
+}
 
 Endpoint MakeEndpoint(uint16_t family, const uint8_t* addr, uint16_t port) {
   Endpoint e;
@@ -58,6 +73,11 @@ void ConnectionTable::OnOpen(const hl_conn_event& event) {
   conn.role = RoleOf(event.role);
   conn.local = MakeEndpoint(event.family, event.local_addr, event.local_port);
   conn.remote = MakeEndpoint(event.family, event.remote_addr, event.remote_port);
+  if (event.family == AF_UNIX) {
+    // Both ends talk about the same server socket.
+    conn.remote.unix_path.assign(event.unix_path, strnlen(event.unix_path, sizeof(event.unix_path)));
+    conn.local.unix_path = conn.remote.unix_path;
+  }
   conn.service = service_of_(event.hdr.tgid);
   conn.last_activity_ns = event.hdr.ts_ns;
   auto [it, inserted] = connections_.emplace(key, std::move(conn));
@@ -106,34 +126,62 @@ void ConnectionTable::OnData(const hl_data_event& event, std::string_view head,
   conn->last_activity_ns = event.hdr.ts_ns;
   if (conn->protocol == Protocol::kIgnored) return;
   if (conn->protocol == Protocol::kUndetected) {
-    Detect(*conn, event, head);
-    if (conn->protocol != Protocol::kHttp1) return;
+    Detect(*conn, event, head, tail);
+    return;
   }
-  const auto direction = event.direction == HL_DIR_INGRESS ? http1::Direction::kIngress
-                                                           : http1::Direction::kEgress;
   http1::Segment segment;
   segment.head = head;
   segment.tail = tail;
   segment.length = event.length;
   segment.ts_ns = event.hdr.ts_ns;
-  conn->http->OnSegment(direction, segment);
-  Drain(*conn);
+  Feed(*conn, event.direction, segment);
 }
 
-void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::string_view head) {
+void ConnectionTable::Feed(Connection& conn, uint8_t direction, const http1::Segment& segment) {
+  conn.http->OnSegment(
+      direction == HL_DIR_INGRESS ? http1::Direction::kIngress : http1::Direction::kEgress,
+      segment);
+  Drain(conn);
+}
+
+void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::string_view head,
+                             std::string_view tail) {
   const bool ingress = event.direction == HL_DIR_INGRESS;
-  if (http1::LooksLikeRequest(head)) {
-    // Whoever reads requests serves them; this also settles the role of
-    // connections opened before the agent.
+  const bool fully_captured = head.size() == event.length;
+  // Requests flow in for a server, out for a client; an older connection
+  // (unknown role) shows its role by the direction of its first request.
+  const bool request_direction = conn.role == Role::kUnknown ||
+                                 (conn.role == Role::kServer) == ingress;
+  std::string_view first = head;
+  if (request_direction && !conn.pending.empty()) {
+    conn.first_bytes.append(head);
+    first = conn.first_bytes;
+  }
+  if (request_direction && http1::LooksLikeRequest(first)) {
     const Role by_content = ingress ? Role::kServer : Role::kClient;
     if (conn.role == Role::kUnknown) conn.role = by_content;
-    if (conn.role == by_content) {
-      conn.protocol = Protocol::kHttp1;
-      conn.http = std::make_unique<http1::Stream>(
-          conn.role == Role::kServer ? http1::Role::kServer : http1::Role::kClient);
-      return;
+    conn.protocol = Protocol::kHttp1;
+    conn.http = std::make_unique<http1::Stream>(
+        conn.role == Role::kServer ? http1::Role::kServer : http1::Role::kClient);
+    auto pending = std::move(conn.pending);
+    conn.first_bytes.clear();
+    for (const auto& p : pending) {
+      // Segments in the other direction before the request are not ours to parse.
+      if ((p.direction == HL_DIR_INGRESS) != ingress) continue;
+      Feed(conn, p.direction, {p.head, p.tail, p.length, p.ts_ns});
     }
+    Feed(conn, event.direction, {head, tail, event.length, event.hdr.ts_ns});
+    return;
   }
+  if (request_direction && fully_captured && first.size() <= kMaxPendingBytes &&
+      CouldStartRequestLine(first)) {
+    if (conn.pending.empty()) conn.first_bytes.assign(head);
+    conn.pending.push_back({event.direction, std::string(head), std::string(tail), event.length,
+                            event.hdr.ts_ns});
+    return;
+  }
+  conn.pending.clear();
+  conn.first_bytes.clear();
   // Accepted or connected here and not HTTP from the first byte: another
   // protocol. Older connections may be mid-message: give them a few tries.
   if (conn.role != Role::kUnknown || ++conn.undetected_segments >= kMaxUndetectedSegments) {
@@ -152,9 +200,13 @@ void ConnectionTable::Drain(Connection& conn) {
       sink_.OnWebsocketOpen(conn, *conn.websocket_target);
     }
   }
-  const uint64_t resyncs = conn.http->resyncs();
-  stats_.parse_resyncs += resyncs - conn.http_resyncs_seen;
-  conn.http_resyncs_seen = resyncs;
+  const auto now = conn.http->stats();
+  auto& seen = conn.http_stats_seen;
+  stats_.parse_resyncs += now.resyncs - seen.resyncs;
+  stats_.http_requests_evicted += now.evicted_requests - seen.evicted_requests;
+  stats_.http_responses_unmatched += now.unmatched_responses - seen.unmatched_responses;
+  stats_.http_responses_lost += now.lost_responses - seen.lost_responses;
+  seen = now;
   if (conn.http->upgraded()) {
     // Nothing after the upgrade is HTTP; the kernel can stop copying.
     conn.protocol = Protocol::kIgnored;

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "agent/conn/endpoint.h"
 #include "agent/protocols/http1/stream.h"
@@ -28,9 +29,20 @@ struct Connection {
   std::string service;
   Protocol protocol = Protocol::kUndetected;
   int undetected_segments = 0;
+  // Segments seen while the first bytes could still become a message start
+  // (a request line written a few bytes at a time): replayed once decided.
+  struct PendingSegment {
+    uint8_t direction;
+    std::string head;
+    std::string tail;
+    uint64_t length;
+    uint64_t ts_ns;
+  };
+  std::vector<PendingSegment> pending;
+  std::string first_bytes;  // concatenated heads of `pending` in the request direction
   uint64_t last_activity_ns = 0;
   std::unique_ptr<protocols::http1::Stream> http;
-  uint64_t http_resyncs_seen = 0;
+  protocols::http1::StreamStats http_stats_seen;  // already added to the table's stats
   std::optional<std::string> websocket_target;  // set while an upgraded websocket is open
 };
 
@@ -58,6 +70,11 @@ struct ConnectionTableStats {
   std::atomic<uint64_t> evicted{0};         // dropped to stay under the size cap
   std::atomic<uint64_t> unmatched_data{0};  // data of a connection whose open was never seen
   std::atomic<uint64_t> parse_resyncs{0};   // parser lost sync and resynced
+  // HTTP exchanges that could not be counted: requests dropped past the
+  // outstanding cap, responses without a request, responses lost to a resync.
+  std::atomic<uint64_t> http_requests_evicted{0};
+  std::atomic<uint64_t> http_responses_unmatched{0};
+  std::atomic<uint64_t> http_responses_lost{0};
   std::atomic<uint64_t> ignored{0};         // connections found not to carry a parsed protocol
   std::atomic<uint64_t> open{0};            // connections in the table now
 };
@@ -87,7 +104,10 @@ class ConnectionTable {
     return (static_cast<uint64_t>(tgid) << 32) | static_cast<uint32_t>(fd);
   }
   Connection* Find(uint32_t tgid, int32_t fd, uint64_t generation);
-  void Detect(Connection& conn, const hl_data_event& event, std::string_view head);
+  // Decides the protocol from the first bytes; false while undecided.
+  void Detect(Connection& conn, const hl_data_event& event, std::string_view head,
+              std::string_view tail);
+  void Feed(Connection& conn, uint8_t direction, const protocols::http1::Segment& segment);
   void Drain(Connection& conn);
   void End(Connection& conn, uint64_t ts_ns);
   void EvictOne();

@@ -15,7 +15,7 @@ std::string Endpoint::ToString() const {
     inet_ntop(AF_INET6, addr.data(), text, sizeof(text));
     return "[" + std::string(text) + "]:" + std::to_string(port);
   }
-  if (family == AF_UNIX) return "unix";
+  if (family == AF_UNIX) return unix_path.empty() ? "unix" : unix_path;
   return "unknown";
 }
 

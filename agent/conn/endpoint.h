@@ -11,9 +11,10 @@ struct Endpoint {
   uint16_t family = 0;  // AF_INET, AF_INET6, AF_UNIX
   std::array<uint8_t, 16> addr{};
   uint16_t port = 0;
+  std::string unix_path;  // AF_UNIX: the server's socket path; "@name" if abstract
 
-  // "127.0.0.1:5432", "[::1]:80", "unix" for Unix sockets (their path is
-  // not known yet).
+  // "127.0.0.1:5432", "[::1]:80", the socket path for Unix sockets
+  // ("unix" when the server's socket has no name).
   std::string ToString() const;
 };
 

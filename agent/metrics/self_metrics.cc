@@ -47,11 +47,18 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
   prometheus::MetricFamily lost =
       MakeFamily("hostlens_events_lost_total",
                  "Events lost before the agent could account for them, by reason: ring buffer "
-                 "full, kernel map full, undecodable record or protocol parser resync.",
+                 "full, kernel map full, undecodable record or protocol parser resync, HTTP "
+                 "exchanges that could not be paired.",
                  MetricType::Counter);
   AddSample(&lost, {{"reason", "ringbuf_full"}}, static_cast<double>(input.losses.ringbuf_full));
   AddSample(&lost, {{"reason", "map_full"}}, static_cast<double>(input.losses.map_full));
   AddSample(&lost, {{"reason", "parse"}}, static_cast<double>(input.losses.parse));
+  AddSample(&lost, {{"reason", "http_request_evicted"}},
+            static_cast<double>(input.losses.http_request_evicted));
+  AddSample(&lost, {{"reason", "http_response_unmatched"}},
+            static_cast<double>(input.losses.http_response_unmatched));
+  AddSample(&lost, {{"reason", "http_response_lost"}},
+            static_cast<double>(input.losses.http_response_lost));
   out.push_back(std::move(lost));
 
   out.push_back(MakeSingleGauge("hostlens_tracked_processes",

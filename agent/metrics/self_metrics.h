@@ -52,6 +52,9 @@ struct LossCounts {
   uint64_t ringbuf_full = 0;
   uint64_t map_full = 0;
   uint64_t parse = 0;
+  uint64_t http_request_evicted = 0;
+  uint64_t http_response_unmatched = 0;
+  uint64_t http_response_lost = 0;
 };
 
 struct SelfMetricsInput {

@@ -103,9 +103,9 @@ std::string Excerpt(Agent& agent) {
   std::istringstream in(agent.Get("/metrics").body);
   std::string line, out;
   while (std::getline(in, line)) {
-    for (const char* prefix : {"http_server_request_duration_seconds_count",
-                               "hostlens_events_lost_total", "hostlens_events_total",
-                               "hostlens_tracked", "hostlens_connections_evicted_total"}) {
+    for (const char* prefix :
+         {"http_server_request_duration_seconds_count", "hostlens_events_lost_total",
+          "hostlens_events_total", "hostlens_tracked", "hostlens_connections_evicted_total"}) {
       if (line.rfind(prefix, 0) == 0) out += line + "\n";
     }
   }
@@ -171,9 +171,8 @@ TEST_F(HttpDjango, CountsPerRouteAndStatusEqualWhatTheClientSent) {
     sent[method + " " + route + " " + std::to_string(status)] = count;
     total += count;
   }
-  ASSERT_EQ(sent, (std::map<std::string, double>{{"GET /items/{id}/ 200", 30},
-                                                 {"GET /nope/ 404", 7},
-                                                 {"GET /boom/ 500", 5}}));
+  ASSERT_EQ(sent, (std::map<std::string, double>{
+                      {"GET /items/{id}/ 200", 30}, {"GET /nope/ 404", 7}, {"GET /boom/ 500", 5}}));
 
   const auto agent_count = [&](const std::string& route, int code) {
     return agent.SumOf(kServerCount, {{"service_name", service},
@@ -188,7 +187,8 @@ TEST_F(HttpDjango, CountsPerRouteAndStatusEqualWhatTheClientSent) {
   EXPECT_EQ(agent.SumOf(kServerCount, {{"service_name", service}}), total) << Excerpt(agent);
   for (const char* reason : {"ringbuf_full", "map_full", "parse"}) {
     EXPECT_EQ(agent.Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
-        << reason << "\n" << Excerpt(agent);
+        << reason << "\n"
+        << Excerpt(agent);
   }
 }
 

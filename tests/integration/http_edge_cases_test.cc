@@ -38,9 +38,9 @@ std::string Excerpt(Agent& agent) {
   std::istringstream in(agent.Get("/metrics").body);
   std::string line, out;
   while (std::getline(in, line)) {
-    for (const char* prefix : {"http_server_request_duration_seconds_count",
-                               "hostlens_events_lost_total", "hostlens_events_total",
-                               "hostlens_tracked"}) {
+    for (const char* prefix :
+         {"http_server_request_duration_seconds_count", "hostlens_events_lost_total",
+          "hostlens_events_total", "hostlens_tracked"}) {
       if (line.rfind(prefix, 0) == 0) out += line + "\n";
     }
   }
@@ -149,7 +149,8 @@ class HttpEdgeCases : public ::testing::Test {
     ASSERT_TRUE(WaitFor([&] { return HttpRequest(port_, "/after").status == 200; }, 10s))
         << server_->Stderr();
     service_ = fs::read_symlink("/proc/" + std::to_string(server_->pid()) + "/exe").filename();
-    agent_ = std::make_unique<Agent>(std::vector<std::string>{"--pid", std::to_string(server_->pid())});
+    agent_ =
+        std::make_unique<Agent>(std::vector<std::string>{"--pid", std::to_string(server_->pid())});
     ASSERT_TRUE(agent_->WaitReady()) << agent_->process().Stderr();
     ASSERT_TRUE(WaitFor([&] { return agent_->Metric("hostlens_tracked_processes") == 1; }))
         << Excerpt(*agent_);
@@ -180,7 +181,8 @@ class HttpEdgeCases : public ::testing::Test {
     EXPECT_EQ(Total(), 2) << Excerpt(*agent_);
     for (const char* reason : {"ringbuf_full", "map_full", "parse"}) {
       EXPECT_EQ(agent_->Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
-          << reason << "\n" << Excerpt(*agent_);
+          << reason << "\n"
+          << Excerpt(*agent_);
     }
   }
 
@@ -232,9 +234,10 @@ TEST_F(HttpEdgeCases, ExpectContinueCountsTheFinalResponseOnly) {
   Connection conn(port_);
   ASSERT_TRUE(conn.connected());
   const std::string body(1000, 'b');
-  ASSERT_TRUE(conn.Send("POST /upload HTTP/1.1\r\nHost: localhost\r\n"
-                        "Content-Type: application/octet-stream\r\n"
-                        "Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.Send("POST /upload HTTP/1.1\r\nHost: localhost\r\n"
+                "Content-Type: application/octet-stream\r\n"
+                "Content-Length: 1000\r\nExpect: 100-continue\r\n\r\n"));
   const Response interim = conn.Read();
   ASSERT_EQ(interim.status, 100) << interim.head;
   ASSERT_TRUE(conn.Send(body));

@@ -39,9 +39,9 @@ std::string Excerpt(Agent& agent) {
   std::istringstream in(agent.Get("/metrics").body);
   std::string line, out;
   while (std::getline(in, line)) {
-    for (const char* prefix : {"http_server_open_websockets", "http_server_request_duration_seconds_count",
-                               "hostlens_events_lost_total", "hostlens_events_total",
-                               "hostlens_tracked"}) {
+    for (const char* prefix :
+         {"http_server_open_websockets", "http_server_request_duration_seconds_count",
+          "hostlens_events_lost_total", "hostlens_events_total", "hostlens_tracked"}) {
       if (line.rfind(prefix, 0) == 0) out += line + "\n";
     }
   }
@@ -98,7 +98,8 @@ class HttpWebsocket : public ::testing::Test {
     port_ = FreePort();
     server_ = std::make_unique<Process>(std::vector<std::string>{
         "/usr/bin/python3", "-B",
-        HOSTLENS_SOURCE_DIR "/tests/integration/servers/websocket_server.py", std::to_string(port_)});
+        HOSTLENS_SOURCE_DIR "/tests/integration/servers/websocket_server.py",
+        std::to_string(port_)});
     // A plain request gets 400: the server is up.
     ASSERT_TRUE(WaitFor([&] { return HttpRequest(port_, "/").status == 400; }, 10s))
         << server_->Stderr();
@@ -178,7 +179,8 @@ TEST_F(HttpWebsocket, GaugeRisesOnUpgradeAndFallsOnClose) {
       << Excerpt(agent);
   for (const char* reason : {"ringbuf_full", "map_full", "parse"}) {
     EXPECT_EQ(agent.Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
-        << reason << "\n" << Excerpt(agent);
+        << reason << "\n"
+        << Excerpt(agent);
   }
 }
 

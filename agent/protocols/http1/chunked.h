@@ -25,11 +25,11 @@ class ChunkedDecoder {
 
  private:
   enum class State {
-    kSize,          // hex digits of a chunk-size line
-    kExtension,     // ";ext" (or whitespace) after the size, up to the line end
-    kSizeLf,        // LF of the size line, after its CR
-    kData,          // remaining_ bytes of chunk data
-    kDataCr,        // CRLF after the data
+    kSize,       // hex digits of a chunk-size line
+    kExtension,  // ";ext" (or whitespace) after the size, up to the line end
+    kSizeLf,     // LF of the size line, after its CR
+    kData,       // remaining_ bytes of chunk data
+    kDataCr,     // CRLF after the data
     kDataLf,
     kTrailerStart,  // at the start of a trailer line or of the final empty line
     kTrailerLine,   // inside a trailer field line

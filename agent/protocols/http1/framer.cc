@@ -420,6 +420,7 @@ bool Framer::ParseTruncatedHead() {
 }
 
 void Framer::OnHeadReported(bool truncated) {
+  synced_ = true;
   uncertain_ = truncated || !decision_.certain;
   head_buf_.clear();
   if (truncated) {
@@ -472,12 +473,15 @@ void Framer::InferEnd() {
 }
 
 void Framer::LoseSync(bool in_message) {
-  ++resyncs_;
   state_ = State::kResync;
   uncertain_ = false;
   head_buf_.clear();
   scan_.clear();
   at_line_start_ = false;
+  // A candidate start line that turns out not to be a message is part of the same loss.
+  if (!synced_) return;
+  synced_ = false;
+  ++resyncs_;
   listener_->OnSyncLost(kind_, in_message);
 }
 

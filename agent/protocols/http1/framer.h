@@ -94,6 +94,7 @@ class Framer {
   MessageKind kind_;
   FramerListener* listener_ = nullptr;  // valid during a call from the stream
   State state_ = State::kIdle;
+  bool synced_ = true;  // false from a loss of sync until the next head is read
   uint64_t resyncs_ = 0;
   uint64_t inferred_ends_ = 0;
 

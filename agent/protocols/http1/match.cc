@@ -25,12 +25,14 @@ const Request* Matcher::Next() const {
   return &pending_.front();
 }
 
-void Matcher::AddResponse(const Response& response) {
+void Matcher::AddResponse(const Response& response, bool answers_next) {
+  // The oldest evicted request is older than any waiting one: this answers it (even when its
+  // request was evicted while the response was being read).
   if (responses_to_skip_ > 0) {
     --responses_to_skip_;  // already counted as evicted
     return;
   }
-  if (pending_.empty()) {
+  if (!answers_next || pending_.empty()) {
     ++unmatched_responses_;
     return;
   }

@@ -23,8 +23,10 @@ class Matcher {
   // The request the next final response answers; nullptr when it is not known (never seen, or
   // evicted).
   const Request* Next() const;
-  // A final response ended: pairs it with Next(), or counts it as unmatched.
-  void AddResponse(const Response& response);
+  // A final response ended. `answers_next`: it answers the request Next() returned when its
+  // head was read (and that request is still waiting); otherwise it answers an evicted request
+  // or none that was seen, and is counted as unmatched.
+  void AddResponse(const Response& response, bool answers_next);
   // The next final response was lost: forget the request it answers.
   void DropNext();
 

@@ -1,6 +1,7 @@
 #include "agent/protocols/http1/stream.h"
 
 #include "agent/protocols/http1/body.h"
+#include "agent/protocols/http1/limits.h"
 
 namespace hostlens::protocols::http1 {
 
@@ -32,7 +33,7 @@ StreamStats Stream::stats() const {
 HeadDecision Stream::OnRequestHead(const RequestHead& head, uint64_t first_byte_ns) {
   Request request;
   request.method = head.method;
-  request.target = head.target;
+  request.target = head.target.substr(0, kMaxTargetBytes);
   request.minor_version = head.minor_version;
   request.websocket_upgrade = head.headers.upgrade_websocket;
   request.expect_continue = head.headers.expect_continue;
@@ -45,6 +46,8 @@ HeadDecision Stream::OnRequestHead(const RequestHead& head, uint64_t first_byte_
 
 HeadDecision Stream::OnResponseHead(const ResponseHead& head, uint64_t first_byte_ns) {
   const Request* request = matcher_.Next();
+  // A response that began before the request was read cannot answer it.
+  if (request != nullptr && request->first_byte_ns > first_byte_ns) request = nullptr;
   BodyFraming body = ResponseBodyFraming(head, request ? std::string_view(request->method) : "");
   response_ = ResponseInProgress{};
   response_.status = head.status;
@@ -52,8 +55,8 @@ HeadDecision Stream::OnResponseHead(const ResponseHead& head, uint64_t first_byt
   response_.first_byte_ns = first_byte_ns;
   response_.request_known = request != nullptr;
   response_.tunnel = body.kind == BodyKind::kTunnel;
-  response_.websocket = response_.tunnel && head.status == 101 && request != nullptr &&
-                        request->websocket_upgrade;
+  response_.websocket =
+      response_.tunnel && head.status == 101 && request != nullptr && request->websocket_upgrade;
   return HeadDecision{body, request != nullptr};
 }
 
@@ -68,7 +71,7 @@ void Stream::OnMessageEnd(MessageKind kind, uint64_t last_byte_ns) {
   response.headers_truncated = response_.truncated;
   response.first_byte_ns = response_.first_byte_ns;
   response.last_byte_ns = last_byte_ns;
-  matcher_.AddResponse(response);
+  matcher_.AddResponse(response, response_.request_known);
   if (response_.tunnel) {
     upgraded_ = true;
     websocket_ = response_.websocket;

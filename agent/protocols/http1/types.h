@@ -28,7 +28,9 @@ enum class Direction { kIngress, kEgress };
 
 struct Request {
   std::string method;  // as sent (HTTP methods are uppercase); unknown methods are kept too
-  std::string target;  // raw request-target including the query; a prefix when the line was cut
+  // Raw request-target including the query; a prefix when the capture cut the request line,
+  // and at most kMaxTargetBytes (limits.h).
+  std::string target;
   int minor_version = 1;
   bool websocket_upgrade = false;  // "Upgrade: websocket"
   bool expect_continue = false;    // "Expect: 100-continue"

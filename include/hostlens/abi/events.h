@@ -9,6 +9,7 @@
 
 #define HL_FILENAME_LEN 256
 #define HL_ADDR_LEN 16
+#define HL_UNIX_PATH_LEN 108 /* sizeof(sockaddr_un.sun_path) */
 
 /* Every ring-buffer record starts with hl_event_header; kind says which
  * struct follows. */
@@ -82,6 +83,9 @@ struct hl_conn_event {
   __u8 remote_addr[HL_ADDR_LEN];
   /* accepted connections: time from TCP established to accept(); 0 unknown */
   __u64 accept_wait_ns;
+  /* AF_UNIX: the server's socket path (the bound name of the listening
+   * side), "" if unnamed; abstract names start with '@'. */
+  char unix_path[HL_UNIX_PATH_LEN];
 };
 
 /* Largest head the kernel can be told to copy (--capture-bytes). */

@@ -47,7 +47,7 @@ TEST(ParseCommandLineTest, NoArgumentsGiveTheDefaults) {
   EXPECT_EQ(options.config_path, "");
   EXPECT_EQ(options.ring_buffer_bytes, 8u << 20);
   EXPECT_EQ(options.max_tracked_processes, 65536u);
-  EXPECT_EQ(options.capture_bytes, 512u);
+  EXPECT_EQ(options.capture_bytes, 4096u);
   EXPECT_TRUE(options.route_rules.patterns.empty());
   EXPECT_TRUE(options.route_rules.exclude.empty());
   EXPECT_EQ(options.max_routes_per_service, 500u);

@@ -370,7 +370,7 @@ TEST(ExampleConfigTest, DeployExampleParses) {
   const FileSettings& settings = *result.settings;
   EXPECT_EQ(settings.selectors.size(), 2u);
   for (const Selector& selector : settings.selectors) EXPECT_NE(selector.service_name, "");
-  EXPECT_EQ(settings.capture_bytes, 512u);
+  EXPECT_EQ(settings.capture_bytes, 4096u);
   EXPECT_EQ(settings.max_routes_per_service, 500u);
   EXPECT_THAT(settings.route_rules.patterns, Not(IsEmpty()));
   // What a Django metrics middleware usually skipped.
@@ -405,7 +405,7 @@ TEST(ApplyFileSettingsTest, SetsWhatTheFileSetsAndPutsItsSelectorsFirst) {
   ASSERT_EQ(options.selectors.size(), 2u);
   EXPECT_EQ(options.selectors[0].Describe(), "port 8080 as web");
   EXPECT_EQ(options.selectors[1].Describe(), "pid 7");
-  EXPECT_EQ(options.capture_bytes, 512u);
+  EXPECT_EQ(options.capture_bytes, 4096u);
   EXPECT_EQ(options.max_routes_per_service, 500u);
 }
 

@@ -147,6 +147,26 @@ TEST_F(ConnectionTableTest, NotHttpFromTheFirstByteIsIgnoredInTheKernel) {
   EXPECT_TRUE(sink_.exchanges.empty());
 }
 
+TEST_F(ConnectionTableTest, RequestWrittenByteByByteIsStillDetectedAndCounted) {
+  table_.OnOpen(Open(10, 5, 1, HL_ROLE_SERVER));
+  for (size_t i = 0; i < kRequest.size(); ++i) {
+    Data(10, 5, 1, HL_DIR_INGRESS, kRequest.substr(i, 1), 100 + i);
+  }
+  EXPECT_TRUE(kernel_.ignored.empty());
+  Data(10, 5, 1, HL_DIR_EGRESS, kResponse, 1000);
+  ASSERT_EQ(sink_.exchanges.size(), 1u);
+  EXPECT_EQ(sink_.exchanges[0].exchange.request.target, "/items/7?x=1");
+  EXPECT_EQ(sink_.exchanges[0].exchange.request.first_byte_ns, 100u);
+}
+
+TEST_F(ConnectionTableTest, UppercaseNonHttpIsIgnoredOnceItCannotBeAMethod) {
+  table_.OnOpen(Open(10, 5, 1, HL_ROLE_SERVER));
+  Data(10, 5, 1, HL_DIR_INGRESS, "PING", 1);  // could be a method: wait
+  EXPECT_TRUE(kernel_.ignored.empty());
+  Data(10, 5, 1, HL_DIR_INGRESS, "\r\n", 2);  // Redis inline PING: not HTTP
+  EXPECT_EQ(kernel_.ignored.size(), 1u);
+}
+
 TEST_F(ConnectionTableTest, ConnectionOlderThanTheAgentGetsItsRoleFromTheFirstRequest) {
   table_.OnOpen(Open(10, 5, 1, HL_ROLE_UNKNOWN));
   Data(10, 5, 1, HL_DIR_EGRESS, "tail of a body we never saw the start of", 1);
@@ -202,6 +222,30 @@ TEST_F(ConnectionTableTest, TheCapEvictsTheLeastRecentlyActiveAndCountsIt) {
   EXPECT_EQ(table_.stats().evicted.load(), 1u);
   ASSERT_EQ(kernel_.forgotten.size(), 1u);
   EXPECT_EQ(kernel_.forgotten[0].fd, 1);
+}
+
+}  // namespace
+}  // namespace hostlens::conn
+
+namespace hostlens::conn {
+namespace {
+
+TEST(EndpointTest, PrintsWhatServerAddressNeeds) {
+  Endpoint v4;
+  v4.family = AF_INET;
+  v4.addr = {10, 0, 0, 7};
+  v4.port = 5432;
+  EXPECT_EQ(v4.ToString(), "10.0.0.7:5432");
+  Endpoint v6;
+  v6.family = AF_INET6;
+  v6.addr[15] = 1;
+  v6.port = 80;
+  EXPECT_EQ(v6.ToString(), "[::1]:80");
+  Endpoint unix_socket;
+  unix_socket.family = AF_UNIX;
+  EXPECT_EQ(unix_socket.ToString(), "unix");
+  unix_socket.unix_path = "/run/postgresql/.s.PGSQL.5432";
+  EXPECT_EQ(unix_socket.ToString(), "/run/postgresql/.s.PGSQL.5432");
 }
 
 }  // namespace

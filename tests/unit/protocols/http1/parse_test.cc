@@ -113,12 +113,10 @@ INSTANTIATE_TEST_SUITE_P(
         HeadCase{"TwoSpaces", "GET  / HTTP/1.1\r\n\r\n", ParseState::kInvalid},
         HeadCase{"NoVersion", "GET /\r\n\r\n", ParseState::kInvalid},
         HeadCase{"RedisInline", "GET key\r\n", ParseState::kInvalid},
-        HeadCase{"TlsClientHello", Bytes("\x16\x03\x01\x02\x00\x01"),
-                 ParseState::kInvalid},
+        HeadCase{"TlsClientHello", Bytes("\x16\x03\x01\x02\x00\x01"), ParseState::kInvalid},
         HeadCase{"FieldWithoutColon", "GET / HTTP/1.1\r\nHost\r\n\r\n", ParseState::kInvalid},
         HeadCase{"SpaceBeforeColon", "GET / HTTP/1.1\r\nHost : a\r\n\r\n", ParseState::kInvalid},
-        HeadCase{"NulInValue", Bytes("GET / HTTP/1.1\r\nA: \0\r\n\r\n"),
-                 ParseState::kInvalid},
+        HeadCase{"NulInValue", Bytes("GET / HTTP/1.1\r\nA: \0\r\n\r\n"), ParseState::kInvalid},
         HeadCase{"FoldRightAfterStartLine", "GET / HTTP/1.1\r\n x\r\n\r\n", ParseState::kInvalid},
         HeadCase{"ConflictingLengths",
                  "POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\n",
@@ -129,8 +127,10 @@ INSTANTIATE_TEST_SUITE_P(
                  ParseState::kInvalid},
         HeadCase{"RequestWithGzipOnlyCoding", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n",
                  ParseState::kInvalid},
-        HeadCase{"GarbageFailsBeforeTheBlockEnds", "GET / HTTP/1.1\r\n\x01\x02", ParseState::kInvalid},
-        HeadCase{"CutFieldLineNeedsMore", "GET / HTTP/1.1\r\nHost: exa", ParseState::kNeedsMoreData}),
+        HeadCase{"GarbageFailsBeforeTheBlockEnds", "GET / HTTP/1.1\r\n\x01\x02",
+                 ParseState::kInvalid},
+        HeadCase{"CutFieldLineNeedsMore", "GET / HTTP/1.1\r\nHost: exa",
+                 ParseState::kNeedsMoreData}),
     CaseName);
 
 class ResponseHeadCaseTest : public ::testing::TestWithParam<HeadCase> {};
@@ -147,17 +147,17 @@ TEST_P(ResponseHeadCaseTest, Parses) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, ResponseHeadCaseTest,
-    ::testing::Values(
-        HeadCase{"NoReasonPhrase", "HTTP/1.1 204\r\n\r\n", ParseState::kSuccess},
-        HeadCase{"EmptyReasonPhrase", "HTTP/1.1 204 \r\n\r\n", ParseState::kSuccess},
-        HeadCase{"Http10", "HTTP/1.0 200 OK\r\n\r\n", ParseState::kSuccess},
-        HeadCase{"ResponseMayUseOtherCodings",
-                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", ParseState::kSuccess},
-        HeadCase{"TwoDigitStatus", "HTTP/1.1 20 OK\r\n\r\n", ParseState::kInvalid},
-        HeadCase{"FourDigitStatus", "HTTP/1.1 2000 OK\r\n\r\n", ParseState::kInvalid},
-        HeadCase{"StatusZero", "HTTP/1.1 000 OK\r\n\r\n", ParseState::kInvalid},
-        HeadCase{"Http2", "HTTP/2 200\r\n\r\n", ParseState::kInvalid},
-        HeadCase{"Lowercase", "http/1.1 200 OK\r\n\r\n", ParseState::kInvalid}),
+    ::testing::Values(HeadCase{"NoReasonPhrase", "HTTP/1.1 204\r\n\r\n", ParseState::kSuccess},
+                      HeadCase{"EmptyReasonPhrase", "HTTP/1.1 204 \r\n\r\n", ParseState::kSuccess},
+                      HeadCase{"Http10", "HTTP/1.0 200 OK\r\n\r\n", ParseState::kSuccess},
+                      HeadCase{"ResponseMayUseOtherCodings",
+                               "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+                               ParseState::kSuccess},
+                      HeadCase{"TwoDigitStatus", "HTTP/1.1 20 OK\r\n\r\n", ParseState::kInvalid},
+                      HeadCase{"FourDigitStatus", "HTTP/1.1 2000 OK\r\n\r\n", ParseState::kInvalid},
+                      HeadCase{"StatusZero", "HTTP/1.1 000 OK\r\n\r\n", ParseState::kInvalid},
+                      HeadCase{"Http2", "HTTP/2 200\r\n\r\n", ParseState::kInvalid},
+                      HeadCase{"Lowercase", "http/1.1 200 OK\r\n\r\n", ParseState::kInvalid}),
     CaseName);
 
 TEST(ParseRequestHeadTest, CollectsFramingFacts) {
@@ -179,7 +179,8 @@ TEST(ParseRequestHeadTest, CollectsFramingFacts) {
 }
 
 TEST(ParseResponseHeadTest, ChunkedMustBeTheFinalCoding) {
-  std::string_view buf = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n";
+  std::string_view buf =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n";
   ResponseHead head;
   ASSERT_EQ(ParseResponseHead(&buf, &head), ParseState::kSuccess);
   EXPECT_TRUE(head.headers.transfer_encoding);
@@ -188,8 +189,8 @@ TEST(ParseResponseHeadTest, ChunkedMustBeTheFinalCoding) {
 
 TEST(ParseTruncatedRequestHeadTest, IgnoresTheCutLastLine) {
   RequestHead head;
-  ASSERT_TRUE(ParseTruncatedRequestHead(
-      "POST /x HTTP/1.1\r\nContent-Length: 12\r\nTransfer-Enc", &head));
+  ASSERT_TRUE(
+      ParseTruncatedRequestHead("POST /x HTTP/1.1\r\nContent-Length: 12\r\nTransfer-Enc", &head));
   EXPECT_TRUE(head.truncated);
   EXPECT_EQ(head.method, "POST");
   ASSERT_TRUE(head.headers.content_length.has_value());
@@ -244,19 +245,18 @@ TEST_P(LooksLikeTest, Detects) {
 
 INSTANTIATE_TEST_SUITE_P(
     Cases, LooksLikeTest,
-    ::testing::Values(DetectCase{"Get", "GET / HTTP/1.1\r\nHost: a\r\n", true, false},
-                      DetectCase{"CutLongUrl", "GET /very/long/url?with=query&and=more", true,
-                                 false},
-                      DetectCase{"Status", "HTTP/1.1 200 OK\r\n", false, true},
-                      DetectCase{"CutAfterStatus", "HTTP/1.0 503", false, true},
-                      DetectCase{"CutInsideStatus", "HTTP/1.0 50", false, false},
-                      DetectCase{"MethodOnly", "POST", false, false},
-                      DetectCase{"RedisInline", "GET key\r\n", false, false},
-                      DetectCase{"RedisResp", "*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n", false, false},
-                      DetectCase{"PostgresStartup", Bytes("\0\0\0\x08\x04\xd2\x16\x2f"),
-                                 false, false},
-                      DetectCase{"Http2Preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", false, false},
-                      DetectCase{"Empty", "", false, false}),
+    ::testing::Values(
+        DetectCase{"Get", "GET / HTTP/1.1\r\nHost: a\r\n", true, false},
+        DetectCase{"CutLongUrl", "GET /very/long/url?with=query&and=more", true, false},
+        DetectCase{"Status", "HTTP/1.1 200 OK\r\n", false, true},
+        DetectCase{"CutAfterStatus", "HTTP/1.0 503", false, true},
+        DetectCase{"CutInsideStatus", "HTTP/1.0 50", false, false},
+        DetectCase{"MethodOnly", "POST", false, false},
+        DetectCase{"RedisInline", "GET key\r\n", false, false},
+        DetectCase{"RedisResp", "*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n", false, false},
+        DetectCase{"PostgresStartup", Bytes("\0\0\0\x08\x04\xd2\x16\x2f"), false, false},
+        DetectCase{"Http2Preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", false, false},
+        DetectCase{"Empty", "", false, false}),
     [](const ::testing::TestParamInfo<DetectCase>& info) { return info.param.name; });
 
 }  // namespace
