@@ -70,6 +70,7 @@ http {
   scgi_temp_path @DIR@/scgi;
   server {
     listen 127.0.0.1:@PORT@;
+    listen unix:@DIR@/nginx.sock;
     location = /hello {
       default_type text/plain;
       return 200 "hello\n";
@@ -142,7 +143,8 @@ class HttpNginx : public ::testing::Test {
   }
 
   void ExpectNoEventsLost() {
-    for (const char* reason : {"ringbuf_full", "map_full", "parse"}) {
+    for (const char* reason : {"ringbuf_full", "map_full", "parse", "http_request_evicted",
+                               "http_response_unmatched", "http_response_lost"}) {
       EXPECT_EQ(agent_->Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
           << reason << "\n"
           << Excerpt(*agent_);
@@ -286,6 +288,30 @@ TEST_F(HttpNginx, CurlReusingOneConnectionCountsThreeClientRequests) {
       << "expected server_address=\"127.0.0.1:" << port_ << "\"\n"
       << Excerpt(*agent_);
   EXPECT_EQ(agent_->SumOf(kClientCount, {{"service_name", "hl-client-curl"}}), 3)
+      << Excerpt(*agent_);
+  ExpectNoEventsLost();
+}
+
+// Django talks to PostgreSQL, and nginx to gunicorn, over Unix sockets on
+// one host: the client side is named by the server's socket path.
+TEST_F(HttpNginx, ClientOverUnixSocketIsNamedBySocketPath) {
+  const std::string curl = dir_ + "/hl-unix-curl";
+  fs::copy_file("/usr/bin/curl", curl);
+  fs::permissions(curl, fs::perms::owner_all);
+  agent_ = std::make_unique<Agent>(std::vector<std::string>{"--exe", "/hl-unix-curl$"});
+  ASSERT_TRUE(agent_->WaitReady()) << agent_->process().Stderr();
+
+  const std::string socket = dir_ + "/nginx.sock";
+  auto run = RunCommand(curl + " -s --unix-socket " + socket + " -w '%{http_code}\\n' " +
+                        "http://localhost/hello http://localhost/hello -o /dev/null -o /dev/null");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.output, "200\n200\n");
+
+  const Labels labels = {{"service_name", "hl-unix-curl"},
+                         {"server_address", socket},
+                         {"http_request_method", "GET"},
+                         {"http_response_status_code", "200"}};
+  EXPECT_EQ(Settle([&] { return agent_->SumOf(kClientCount, labels); }, 2), 2)
       << Excerpt(*agent_);
   ExpectNoEventsLost();
 }
