@@ -52,16 +52,19 @@ static __always_inline struct hl_conn_info *conn_for(__u32 tgid, int fd) {
   struct hl_conn_key key = {.tgid = tgid, .fd = fd};
   struct hl_conn_info *info = bpf_map_lookup_elem(&conns, &key);
   if (!info) {
+    struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+    __u64 started = BPF_CORE_READ(task, group_leader, start_boottime);
+    __u64 *skipped = bpf_map_lookup_elem(&skipped_fds, &key);
+    if (skipped && *skipped == started) return 0;
     struct sock *sk = fd_to_sock(fd);
-    if (sk && followed_socket(sk)) {
-      open_conn(tgid, fd, sk, HL_ROLE_UNKNOWN, 0);
-    } else {
-      struct hl_conn_info other = {.kind = HL_FD_OTHER};
-      bpf_map_update_elem(&conns, &key, &other, BPF_ANY);
+    if (!sk || !followed_socket(sk)) {
+      bpf_map_update_elem(&skipped_fds, &key, &started, BPF_ANY);
+      return 0;
     }
+    open_conn(tgid, fd, sk, HL_ROLE_UNKNOWN, 0);
     info = bpf_map_lookup_elem(&conns, &key);
   }
-  if (!info || info->kind != HL_FD_SOCKET || info->ignored) return 0;
+  if (!info || info->ignored) return 0;
   return info;
 }
 

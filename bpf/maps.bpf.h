@@ -29,14 +29,24 @@ struct {
   __type(value, __u64);
 } counters SEC(".maps");
 
-/* (tgid, fd) -> what that fd is: a followed connection (with its generation
- * and role) or something to skip until it is closed. */
+/* (tgid, fd) -> a followed connection: its generation and role. */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
   __uint(max_entries, 262144);
   __type(key, struct hl_conn_key);
   __type(value, struct hl_conn_info);
 } conns SEC(".maps");
+
+/* (tgid, fd) of fds that are not followed sockets (files, pipes, UDP...):
+ * skipped until closed. Kept apart from conns so that file churn never
+ * evicts a connection. The value is the process's start time, so an entry
+ * left by an exited process never applies to one that reuses its pid. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 65536);
+  __type(key, struct hl_conn_key);
+  __type(value, __u64);
+} skipped_fds SEC(".maps");
 
 /* Source of connection generations, shared by every object. */
 struct {

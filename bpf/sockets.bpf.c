@@ -79,12 +79,13 @@ int handle_close_enter(struct trace_event_raw_sys_enter *ctx) {
   __u32 tgid = bpf_get_current_pid_tgid() >> 32;
   struct hl_conn_key key = {.tgid = tgid, .fd = (__s32)ctx->args[0]};
   struct hl_conn_info *info = bpf_map_lookup_elem(&conns, &key);
-  if (!info) return 0;
+  if (!info) {
+    bpf_map_delete_elem(&skipped_fds, &key);
+    return 0;
+  }
   __u64 generation = info->generation;
   __u8 role = info->role;
-  __u8 kind = info->kind;
   bpf_map_delete_elem(&conns, &key);
-  if (kind != HL_FD_SOCKET) return 0;
 
   struct hl_conn_event *ev = reserve_event(struct hl_conn_event, HL_EV_CONN_CLOSE);
   if (!ev) return 0;

@@ -7,6 +7,7 @@ set -euo pipefail
 build_pkgs=(
   build-essential cmake pkg-config
   clang llvm                 # compiles bpf/*.bpf.c to BPF objects
+  libclang-rt-14-dev         # libFuzzer and sanitizer runtimes for the fuzz targets
   libbpf-dev bpftool         # loads BPF programs; generates skeletons and vmlinux.h
   libelf-dev zlib1g-dev      # libbpf's own link dependencies
   prometheus-cpp-dev         # metric registry and text serializer

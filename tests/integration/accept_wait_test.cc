@@ -1,19 +1,13 @@
 // Accept metrics: a listener that leaves each connection 300 ms in the accept
 // queue (servers/slow_accept_server.py) and five clients connecting at once.
 // One accept per connection, and every wait at least 300 ms.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
-#include <filesystem>
-#include <functional>
 #include <latch>
 #include <memory>
-#include <sstream>
 #include <thread>
 
 #include "harness.h"
@@ -22,41 +16,17 @@ namespace hostlens::testing {
 namespace {
 
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
-
-double Settle(const std::function<double()>& value, double expected,
-              std::chrono::milliseconds timeout = 30s) {
-  WaitFor([&] { return value() == expected; }, timeout);
-  std::this_thread::sleep_for(300ms);
-  return value();
-}
 
 std::string Excerpt(Agent& agent) {
-  std::istringstream in(agent.Get("/metrics").body);
-  std::string line, out;
-  while (std::getline(in, line)) {
-    for (const char* prefix :
-         {"tcp_accept", "http_server_request_duration_seconds_count", "hostlens_events_lost_total",
-          "hostlens_events_total", "hostlens_tracked"}) {
-      if (line.rfind(prefix, 0) == 0) out += line + "\n";
-    }
-  }
-  return "agent /metrics excerpt:\n" + out;
+  return MetricsExcerpt(
+      agent, {"tcp_accept", "http_server_request_duration_seconds_count",
+              "hostlens_events_lost_total", "hostlens_events_total", "hostlens_tracked"});
 }
 
 // Connects, sends one request, reads the answer to the end: true on a 200.
 bool OneRequest(uint16_t port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{20, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return false;
-  }
+  int fd = ConnectLoopback(port, 20s);
+  if (fd < 0) return false;
   const std::string request = "GET /slow HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
   std::string response;
   if (write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size())) {
@@ -72,31 +42,22 @@ class AcceptWait : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
-    port_ = FreePort();
-    server_ = std::make_unique<Process>(std::vector<std::string>{
-        "/usr/bin/python3", "-B",
-        HOSTLENS_SOURCE_DIR "/tests/integration/servers/slow_accept_server.py",
-        std::to_string(port_)});
-    ASSERT_TRUE(WaitFor([&] { return HttpRequest(port_, "/").status == 200; }, 10s))
-        << server_->Stderr();
-    service_ = fs::read_symlink("/proc/" + std::to_string(server_->pid()) + "/exe").filename();
-  }
-  void TearDown() override {
-    if (server_) server_->KillGroup();
+    server_ = std::make_unique<ServerScript>("slow_accept_server.py");
+    ASSERT_TRUE(server_->WaitUp("/", 200)) << server_->process().Stderr();
+    service_ = server_->ServiceName();
   }
 
-  uint16_t port_ = 0;
   std::string service_;
-  std::unique_ptr<Process> server_;
+  std::unique_ptr<ServerScript> server_;
 };
 
 TEST_F(AcceptWait, EveryConnectionAcceptedOnceAfterWaitingInTheQueue) {
-  Agent agent({"--pid", std::to_string(server_->pid())});
+  Agent agent({"--pid", std::to_string(server_->process().pid())});
   ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
   ASSERT_TRUE(WaitFor([&] { return agent.Metric("hostlens_tracked_processes") == 1; }))
       << Excerpt(agent);
-  const std::map<std::string, std::string> port_labels = {{"service_name", service_},
-                                                          {"server_port", std::to_string(port_)}};
+  const std::map<std::string, std::string> port_labels = {
+      {"service_name", service_}, {"server_port", std::to_string(server_->port())}};
   ASSERT_EQ(agent.SumOf("tcp_accepts_total", port_labels), 0) << Excerpt(agent);
 
   constexpr int kClients = 5;
@@ -106,7 +67,7 @@ TEST_F(AcceptWait, EveryConnectionAcceptedOnceAfterWaitingInTheQueue) {
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back([&] {
       start.arrive_and_wait();
-      if (OneRequest(port_)) ++answered;
+      if (OneRequest(server_->port())) ++answered;
     });
   }
   for (auto& t : clients) t.join();
@@ -128,7 +89,7 @@ TEST_F(AcceptWait, EveryConnectionAcceptedOnceAfterWaitingInTheQueue) {
   std::optional<double> under_quarter, all;
   for (const auto& s : ParseSamples(agent.Get("/metrics").body)) {
     if (s.name != "tcp_accept_wait_seconds_bucket" || s.labels.count("server_port") == 0 ||
-        s.labels.at("server_port") != std::to_string(port_)) {
+        s.labels.at("server_port") != std::to_string(server_->port())) {
       continue;
     }
     const std::string& le = s.labels.at("le");
@@ -152,11 +113,7 @@ TEST_F(AcceptWait, EveryConnectionAcceptedOnceAfterWaitingInTheQueue) {
                 connections),
             connections)
       << Excerpt(agent);
-  for (const char* reason : {"ringbuf_full", "map_full", "parse"}) {
-    EXPECT_EQ(agent.Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
-        << reason << "\n"
-        << Excerpt(agent);
-  }
+  ExpectNoEventsLost(agent, Excerpt);
 }
 
 }  // namespace

@@ -2,18 +2,22 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 
 namespace hostlens::testing {
@@ -36,10 +40,10 @@ uint16_t FreePort() {
   return ntohs(addr.sin_port);
 }
 
-HttpResponse HttpRequest(uint16_t port, const std::string& path, const std::string& method) {
-  HttpResponse response;
+int ConnectLoopback(uint16_t port, std::chrono::seconds read_timeout) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
-  timeval tv{5, 0};
+  if (fd < 0) return -1;
+  timeval tv{static_cast<time_t>(read_timeout.count()), 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -47,8 +51,15 @@ HttpResponse HttpRequest(uint16_t port, const std::string& path, const std::stri
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     close(fd);
-    return response;
+    return -1;
   }
+  return fd;
+}
+
+HttpResponse HttpRequest(uint16_t port, const std::string& path, const std::string& method) {
+  HttpResponse response;
+  int fd = ConnectLoopback(port, std::chrono::seconds(5));
+  if (fd < 0) return response;
   const std::string request =
       method + " " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
   if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
@@ -86,6 +97,31 @@ bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds t
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return condition();
+}
+
+bool WaitForHttpStatus(uint16_t port, const std::string& path, int status,
+                       std::chrono::milliseconds timeout) {
+  return WaitFor([&] { return HttpRequest(port, path).status == status; }, timeout);
+}
+
+double Settle(const std::function<double()>& value, double expected,
+              std::chrono::milliseconds timeout) {
+  WaitFor([&] { return value() == expected; }, timeout);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  return value();
+}
+
+TempDir::TempDir(const std::string& name) {
+  std::string pattern = "/tmp/hostlens-" + name + "-XXXXXX";
+  if (mkdtemp(pattern.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp " + pattern + ": " + std::strerror(errno));
+  }
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
 }
 
 Process::Process(const std::vector<std::string>& argv) {
@@ -144,6 +180,22 @@ void Process::KillGroup() {
 }
 
 std::string Process::Stderr() const { return ReadFile(stderr_path_); }
+
+std::unique_ptr<Process> StartPython(const std::string& script,
+                                     const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"/usr/bin/python3", "-B", script};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return std::make_unique<Process>(argv);
+}
+
+std::string ExeName(pid_t pid) {
+  return std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe").filename();
+}
+
+ServerScript::ServerScript(const std::string& script)
+    : port_(FreePort()),
+      process_(StartPython(HOSTLENS_SOURCE_DIR "/tests/integration/servers/" + script,
+                           {std::to_string(port_)})) {}
 
 Agent::Agent(std::vector<std::string> extra_args)
     : port_(FreePort()), process_([&] {
@@ -256,6 +308,26 @@ std::optional<double> Agent::Sample(const std::string& name,
     if (s.name == name && Includes(s.labels, labels)) return s.value;
   }
   return std::nullopt;
+}
+
+std::string MetricsExcerpt(Agent& agent, std::initializer_list<std::string_view> prefixes) {
+  std::istringstream in(agent.Get("/metrics").body);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    for (std::string_view prefix : prefixes) {
+      if (line.rfind(prefix, 0) == 0) out += line + "\n";
+    }
+  }
+  return "agent /metrics excerpt:\n" + out;
+}
+
+void ExpectNoEventsLost(Agent& agent, std::string (*excerpt)(Agent&),
+                        std::initializer_list<const char*> reasons) {
+  for (const char* reason : reasons) {
+    EXPECT_EQ(agent.Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
+        << reason << "\n"
+        << excerpt(agent);
+  }
 }
 
 double Agent::SumOf(const std::string& name, const std::map<std::string, std::string>& labels) {

@@ -5,9 +5,12 @@
 
 #include <chrono>
 #include <functional>
+#include <initializer_list>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace hostlens::testing {
@@ -16,6 +19,10 @@ namespace hostlens::testing {
 std::string WhyBpfUnavailable();
 
 uint16_t FreePort();
+
+// A TCP connection to 127.0.0.1:`port` whose reads time out after `read_timeout`: its fd, or -1
+// if it could not be made.
+int ConnectLoopback(uint16_t port, std::chrono::seconds read_timeout);
 
 struct HttpResponse {
   int status = 0;  // 0: no answer
@@ -32,6 +39,29 @@ CommandResult RunCommand(const std::string& command);
 // Polls `condition` until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition,
              std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+// Polls until `GET path` on 127.0.0.1:`port` is answered with `status` or `timeout` passes.
+bool WaitForHttpStatus(uint16_t port, const std::string& path, int status,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(20));
+
+// Polls until `value()` equals `expected` or `timeout` passes, then waits a
+// little more (300 ms) so that a late extra count shows too; returns the last value.
+double Settle(const std::function<double()>& value, double expected,
+              std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
+// A new directory /tmp/hostlens-<name>-XXXXXX, removed with all it holds on destruction.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& name);
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
 
 // A child process with its stderr kept in a file.
 class Process {
@@ -54,6 +84,32 @@ class Process {
   pid_t pid_ = -1;
   std::string stderr_path_;
   bool reaped_ = false;
+};
+
+// `/usr/bin/python3 -B <script> <args...>` (-B: no __pycache__ in the source tree).
+std::unique_ptr<Process> StartPython(const std::string& script,
+                                     const std::vector<std::string>& args = {});
+
+// The file name of the executable of process `pid`: the service_name the agent gives it.
+std::string ExeName(pid_t pid);
+
+// One of tests/integration/servers/*.py, run as `/usr/bin/python3 -B <script> <port>` on a free
+// loopback port; killed with all it started on destruction.
+class ServerScript {
+ public:
+  explicit ServerScript(const std::string& script);
+  uint16_t port() const { return port_; }
+  Process& process() { return *process_; }
+  // Whether `GET path` is answered with `status` within `timeout`: the server is up.
+  bool WaitUp(const std::string& path, int status,
+              std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    return WaitForHttpStatus(port_, path, status, timeout);
+  }
+  std::string ServiceName() const { return ExeName(process_->pid()); }
+
+ private:
+  uint16_t port_;
+  std::unique_ptr<Process> process_;
 };
 
 // The hostlens binary listening on a loopback port of its own.
@@ -87,6 +143,15 @@ struct SampleLine {
   double value = 0;
 };
 std::vector<SampleLine> ParseSamples(const std::string& exposition);
+
+// The lines of the agent's /metrics that start with one of `prefixes`, for failure messages.
+std::string MetricsExcerpt(Agent& agent, std::initializer_list<std::string_view> prefixes);
+
+// Expects hostlens_events_lost_total to be 0 for each of `reasons`; a failure shows the reason
+// and `excerpt(agent)`.
+void ExpectNoEventsLost(Agent& agent, std::string (*excerpt)(Agent&),
+                        std::initializer_list<const char*> reasons = {"ringbuf_full", "map_full",
+                                                                      "parse"});
 
 // IDs of the BPF programs that process `pid` holds (bpftool prog show).
 std::vector<int> BpfProgramIdsOf(pid_t pid);

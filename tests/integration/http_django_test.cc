@@ -6,10 +6,8 @@
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <sstream>
-#include <thread>
 
 #include "harness.h"
 
@@ -92,64 +90,45 @@ with open(os.path.join(work, "result"), "w") as out:
         out.write("GET %s %d %d\n" % (route, status, count))
 )PY";
 
-double Settle(const std::function<double()>& value, double expected,
-              std::chrono::milliseconds timeout = 30s) {
-  WaitFor([&] { return value() == expected; }, timeout);
-  std::this_thread::sleep_for(300ms);
-  return value();
-}
-
 std::string Excerpt(Agent& agent) {
-  std::istringstream in(agent.Get("/metrics").body);
-  std::string line, out;
-  while (std::getline(in, line)) {
-    for (const char* prefix :
-         {"http_server_request_duration_seconds_count", "hostlens_events_lost_total",
-          "hostlens_events_total", "hostlens_tracked", "hostlens_connections_evicted_total"}) {
-      if (line.rfind(prefix, 0) == 0) out += line + "\n";
-    }
-  }
-  return "agent /metrics excerpt:\n" + out;
+  return MetricsExcerpt(
+      agent, {"http_server_request_duration_seconds_count", "hostlens_events_lost_total",
+              "hostlens_events_total", "hostlens_tracked", "hostlens_connections_evicted_total"});
 }
 
 class HttpDjango : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
-    char dir[] = "/tmp/hostlens-django-XXXXXX";
-    dir_ = mkdtemp(dir);
     port_ = FreePort();
   }
   void TearDown() override {
     if (client_) client_->KillGroup();
     if (gunicorn_) gunicorn_->KillGroup();
-    if (!dir_.empty()) fs::remove_all(dir_);
   }
 
-  std::string dir_;
+  TempDir dir_{"django"};
   uint16_t port_ = 0;
   std::unique_ptr<Process> gunicorn_;
   std::unique_ptr<Process> client_;
 };
 
 TEST_F(HttpDjango, CountsPerRouteAndStatusEqualWhatTheClientSent) {
-  // -B: no __pycache__ in the source tree.
-  gunicorn_ = std::make_unique<Process>(std::vector<std::string>{
-      "/usr/bin/python3", "-B", "/usr/bin/gunicorn", "--chdir", HOSTLENS_SOURCE_DIR "/tests/apps",
-      "-b", "127.0.0.1:" + std::to_string(port_), "--worker-class", "gthread", "--threads", "2",
-      "--workers", "2", "--keep-alive", "30", "project.wsgi"});
-  ASSERT_TRUE(WaitFor([&] { return HttpRequest(port_, "/items/1/").status == 200; }, 30s))
-      << gunicorn_->Stderr();
+  gunicorn_ =
+      StartPython("/usr/bin/gunicorn",
+                  {"--chdir", HOSTLENS_SOURCE_DIR "/tests/apps", "-b",
+                   "127.0.0.1:" + std::to_string(port_), "--worker-class", "gthread", "--threads",
+                   "2", "--workers", "2", "--keep-alive", "30", "project.wsgi"});
+  ASSERT_TRUE(WaitForHttpStatus(port_, "/items/1/", 200, 30s)) << gunicorn_->Stderr();
   ASSERT_EQ(HttpRequest(port_, "/nope/").status, 404);
   ASSERT_EQ(HttpRequest(port_, "/boom/").status, 500);
 
-  std::ofstream(dir_ + "/client.py") << kClient;
-  client_ = std::make_unique<Process>(std::vector<std::string>{
-      "/usr/bin/python3", "-B", dir_ + "/client.py", std::to_string(port_), dir_});
-  ASSERT_TRUE(WaitFor([&] { return fs::exists(dir_ + "/warm"); }, 30s)) << client_->Stderr();
+  const std::string& dir = dir_.path();
+  std::ofstream(dir + "/client.py") << kClient;
+  client_ = StartPython(dir + "/client.py", {std::to_string(port_), dir});
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(dir + "/warm"); }, 30s)) << client_->Stderr();
 
-  const std::string service =
-      fs::read_symlink("/proc/" + std::to_string(gunicorn_->pid()) + "/exe").filename();
+  const std::string service = ExeName(gunicorn_->pid());
   Agent agent({"--pid", std::to_string(gunicorn_->pid())});
   ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
   // The master and its two workers, all older than the agent.
@@ -157,13 +136,13 @@ TEST_F(HttpDjango, CountsPerRouteAndStatusEqualWhatTheClientSent) {
       << Excerpt(agent) << gunicorn_->Stderr();
   EXPECT_EQ(agent.SumOf(kServerCount, {{"service_name", service}}), 0) << Excerpt(agent);
 
-  std::ofstream(dir_ + "/go").close();
+  std::ofstream(dir + "/go").close();
   ASSERT_EQ(client_->Wait(120s), 0) << client_->Stderr();
 
   // The client's own tally, by (method, route, status).
   std::map<std::string, double> sent;
   double total = 0;
-  std::istringstream result(ReadFile(dir_ + "/result"));
+  std::istringstream result(ReadFile(dir + "/result"));
   std::string method, route;
   int status;
   double count;
@@ -185,11 +164,7 @@ TEST_F(HttpDjango, CountsPerRouteAndStatusEqualWhatTheClientSent) {
   EXPECT_EQ(Settle([&] { return agent_count("/boom/", 500); }, 5), 5) << Excerpt(agent);
   // Nothing else: not the warm-up, not a request counted twice.
   EXPECT_EQ(agent.SumOf(kServerCount, {{"service_name", service}}), total) << Excerpt(agent);
-  for (const char* reason : {"ringbuf_full", "map_full", "parse"}) {
-    EXPECT_EQ(agent.Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
-        << reason << "\n"
-        << Excerpt(agent);
-  }
+  ExpectNoEventsLost(agent, Excerpt);
 }
 
 }  // namespace

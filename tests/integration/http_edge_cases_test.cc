@@ -3,7 +3,6 @@
 // request written byte by byte, 16 KB of headers. Each exchange must be
 // counted exactly once under its route and status, and the connection must
 // go on being parsed after it (a second request on it is counted too).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -11,10 +10,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <functional>
 #include <memory>
-#include <sstream>
 #include <thread>
 
 #include "harness.h"
@@ -23,28 +19,13 @@ namespace hostlens::testing {
 namespace {
 
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 constexpr char kServerCount[] = "http_server_request_duration_seconds_count";
 
-double Settle(const std::function<double()>& value, double expected,
-              std::chrono::milliseconds timeout = 30s) {
-  WaitFor([&] { return value() == expected; }, timeout);
-  std::this_thread::sleep_for(300ms);
-  return value();
-}
-
 std::string Excerpt(Agent& agent) {
-  std::istringstream in(agent.Get("/metrics").body);
-  std::string line, out;
-  while (std::getline(in, line)) {
-    for (const char* prefix :
-         {"http_server_request_duration_seconds_count", "hostlens_events_lost_total",
-          "hostlens_events_total", "hostlens_tracked"}) {
-      if (line.rfind(prefix, 0) == 0) out += line + "\n";
-    }
-  }
-  return "agent /metrics excerpt:\n" + out;
+  return MetricsExcerpt(agent,
+                        {"http_server_request_duration_seconds_count", "hostlens_events_lost_total",
+                         "hostlens_events_total", "hostlens_tracked"});
 }
 
 struct Response {
@@ -56,20 +37,14 @@ struct Response {
 // A raw client connection on loopback that reads HTTP/1.1 responses.
 class Connection {
  public:
-  explicit Connection(uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    timeval tv{10, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  explicit Connection(uint16_t port) : fd_(ConnectLoopback(port, 10s)) {}
+  ~Connection() {
+    if (fd_ >= 0) close(fd_);
   }
-  ~Connection() { close(fd_); }
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  bool connected() const { return connected_; }
+  bool connected() const { return fd_ >= 0; }
   int fd() const { return fd_; }
 
   bool Send(std::string_view data) {
@@ -132,7 +107,6 @@ class Connection {
   }
 
   int fd_;
-  bool connected_ = false;
   std::string buffer_;
 };
 
@@ -142,22 +116,18 @@ class HttpEdgeCases : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
-    port_ = FreePort();
-    server_ = std::make_unique<Process>(std::vector<std::string>{
-        "/usr/bin/python3", "-B", HOSTLENS_SOURCE_DIR "/tests/integration/servers/edge_server.py",
-        std::to_string(port_)});
-    ASSERT_TRUE(WaitFor([&] { return HttpRequest(port_, "/after").status == 200; }, 10s))
-        << server_->Stderr();
-    service_ = fs::read_symlink("/proc/" + std::to_string(server_->pid()) + "/exe").filename();
-    agent_ =
-        std::make_unique<Agent>(std::vector<std::string>{"--pid", std::to_string(server_->pid())});
+    server_ = std::make_unique<ServerScript>("edge_server.py");
+    ASSERT_TRUE(server_->WaitUp("/after", 200)) << server_->process().Stderr();
+    service_ = server_->ServiceName();
+    agent_ = std::make_unique<Agent>(
+        std::vector<std::string>{"--pid", std::to_string(server_->process().pid())});
     ASSERT_TRUE(agent_->WaitReady()) << agent_->process().Stderr();
     ASSERT_TRUE(WaitFor([&] { return agent_->Metric("hostlens_tracked_processes") == 1; }))
         << Excerpt(*agent_);
   }
   void TearDown() override {
     agent_.reset();
-    if (server_) server_->KillGroup();
+    server_.reset();
   }
 
   double Count(const std::string& method, const std::string& route, const std::string& status) {
@@ -179,21 +149,16 @@ class HttpEdgeCases : public ::testing::Test {
     EXPECT_EQ(Settle([&] { return Count("GET", "/after", "200"); }, 1), 1) << Excerpt(*agent_);
     EXPECT_EQ(CountRoute(route), 1) << Excerpt(*agent_);
     EXPECT_EQ(Total(), 2) << Excerpt(*agent_);
-    for (const char* reason : {"ringbuf_full", "map_full", "parse"}) {
-      EXPECT_EQ(agent_->Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
-          << reason << "\n"
-          << Excerpt(*agent_);
-    }
+    ExpectNoEventsLost(*agent_, Excerpt);
   }
 
-  uint16_t port_ = 0;
   std::string service_;
-  std::unique_ptr<Process> server_;
+  std::unique_ptr<ServerScript> server_;
   std::unique_ptr<Agent> agent_;
 };
 
 TEST_F(HttpEdgeCases, ChunkedResponseCountedOnceWhileTheConnectionStaysOpen) {
-  Connection conn(port_);
+  Connection conn(server_->port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn.Send("GET /chunked HTTP/1.1\r\nHost: localhost\r\n\r\n"));
   const Response chunked = conn.Read();
@@ -207,7 +172,7 @@ TEST_F(HttpEdgeCases, ChunkedResponseCountedOnceWhileTheConnectionStaysOpen) {
 }
 
 TEST_F(HttpEdgeCases, HeadResponseHasNoBodyDespiteItsContentLength) {
-  Connection conn(port_);
+  Connection conn(server_->port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn.Send("HEAD /head HTTP/1.1\r\nHost: localhost\r\n\r\n"));
   const Response head = conn.Read(/*no_body=*/true);
@@ -221,7 +186,7 @@ TEST_F(HttpEdgeCases, HeadResponseHasNoBodyDespiteItsContentLength) {
 }
 
 TEST_F(HttpEdgeCases, NoContentResponseThenTheNextRequestOnTheConnection) {
-  Connection conn(port_);
+  Connection conn(server_->port());
   ASSERT_TRUE(conn.connected());
   ASSERT_TRUE(conn.Send("GET /empty HTTP/1.1\r\nHost: localhost\r\n\r\n"));
   ASSERT_EQ(conn.Read().status, 204);
@@ -231,7 +196,7 @@ TEST_F(HttpEdgeCases, NoContentResponseThenTheNextRequestOnTheConnection) {
 }
 
 TEST_F(HttpEdgeCases, ExpectContinueCountsTheFinalResponseOnly) {
-  Connection conn(port_);
+  Connection conn(server_->port());
   ASSERT_TRUE(conn.connected());
   const std::string body(1000, 'b');
   ASSERT_TRUE(
@@ -250,7 +215,7 @@ TEST_F(HttpEdgeCases, ExpectContinueCountsTheFinalResponseOnly) {
 }
 
 TEST_F(HttpEdgeCases, RequestWrittenOneByteAtATime) {
-  Connection conn(port_);
+  Connection conn(server_->port());
   ASSERT_TRUE(conn.connected());
   int one = 1;
   setsockopt(conn.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -269,7 +234,7 @@ TEST_F(HttpEdgeCases, RequestWrittenOneByteAtATime) {
 }
 
 TEST_F(HttpEdgeCases, RequestWithSixteenKilobytesOfHeaders) {
-  Connection conn(port_);
+  Connection conn(server_->port());
   ASSERT_TRUE(conn.connected());
   std::string request = "GET /big-headers HTTP/1.1\r\nHost: localhost\r\n";
   constexpr int kFillers = 16;

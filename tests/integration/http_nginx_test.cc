@@ -1,19 +1,13 @@
 // HTTP metrics of an uninstrumented nginx (Debian's, with a config of the
 // test's own on a loopback port), driven by ab, a raw pipelining client and
 // curl: the agent's counts must equal the clients' own counts, exactly.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <functional>
 #include <memory>
 #include <regex>
-#include <sstream>
-#include <thread>
 
 #include "harness.h"
 
@@ -27,29 +21,13 @@ using Labels = std::map<std::string, std::string>;
 constexpr char kServerCount[] = "http_server_request_duration_seconds_count";
 constexpr char kClientCount[] = "http_client_request_duration_seconds_count";
 
-// Polls until `value()` equals `expected` or `timeout` passes, then waits a
-// little more so that a late extra count shows too; returns the last value.
-double Settle(const std::function<double()>& value, double expected,
-              std::chrono::milliseconds timeout = 30s) {
-  WaitFor([&] { return value() == expected; }, timeout);
-  std::this_thread::sleep_for(300ms);
-  return value();
-}
-
 // The /metrics lines of the families these tests look at, for failure messages.
 std::string Excerpt(Agent& agent) {
-  std::istringstream in(agent.Get("/metrics").body);
-  std::string line, out;
-  while (std::getline(in, line)) {
-    for (const char* prefix :
-         {"http_server_request_duration_seconds_count",
-          "http_client_request_duration_seconds_count", "hostlens_events_lost_total",
-          "hostlens_events_total", "hostlens_tracked", "hostlens_series_limited_total",
-          "hostlens_connections_evicted_total"}) {
-      if (line.rfind(prefix, 0) == 0) out += line + "\n";
-    }
-  }
-  return "agent /metrics excerpt:\n" + out;
+  return MetricsExcerpt(
+      agent,
+      {"http_server_request_duration_seconds_count", "http_client_request_duration_seconds_count",
+       "hostlens_events_lost_total", "hostlens_events_total", "hostlens_tracked",
+       "hostlens_series_limited_total", "hostlens_connections_evicted_total"});
 }
 
 // nginx in the foreground (the master is the test's child), one worker,
@@ -96,34 +74,32 @@ class HttpNginx : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
-    char dir[] = "/tmp/hostlens-nginx-XXXXXX";
-    dir_ = mkdtemp(dir);
-    fs::permissions(dir_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    fs::permissions(dir_.path(),
+                    fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     port_ = FreePort();
 
-    fs::create_directories(dir_ + "/www/static");
+    fs::create_directories(dir_.path() + "/www/static");
     static_path_ = "/static/large.html";
-    std::ofstream(dir_ + "/www" + static_path_) << std::string(kStaticBytes, 'x');
+    std::ofstream(dir_.path() + "/www" + static_path_) << std::string(kStaticBytes, 'x');
 
     std::string config = kNginxConfig;
-    for (const auto& [key, value] :
-         {std::pair<std::string, std::string>{"@DIR@", dir_}, {"@PORT@", std::to_string(port_)}}) {
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"@DIR@", dir_.path()},
+                                     {"@PORT@", std::to_string(port_)}}) {
       for (size_t at; (at = config.find(key)) != std::string::npos;) {
         config.replace(at, key.size(), value);
       }
     }
-    std::ofstream(dir_ + "/nginx.conf") << config;
-    nginx_ = std::make_unique<Process>(std::vector<std::string>{"/usr/sbin/nginx", "-p", dir_ + "/",
-                                                                "-c", dir_ + "/nginx.conf", "-e",
-                                                                dir_ + "/error.log"});
-    ASSERT_TRUE(WaitFor([&] { return HttpRequest(port_, "/hello").status == 200; }, 10s))
-        << nginx_->Stderr() << ReadFile(dir_ + "/error.log");
+    std::ofstream(dir_.path() + "/nginx.conf") << config;
+    nginx_ = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/sbin/nginx", "-p", dir_.path() + "/", "-c",
+                                 dir_.path() + "/nginx.conf", "-e", dir_.path() + "/error.log"});
+    ASSERT_TRUE(WaitForHttpStatus(port_, "/hello", 200, 10s))
+        << nginx_->Stderr() << ReadFile(dir_.path() + "/error.log");
   }
 
   void TearDown() override {
     agent_.reset();
     if (nginx_) nginx_->KillGroup();
-    if (!dir_.empty()) fs::remove_all(dir_);
   }
 
   // The agent watching nginx's master and its worker (started before it).
@@ -143,12 +119,10 @@ class HttpNginx : public ::testing::Test {
   }
 
   void ExpectNoEventsLost() {
-    for (const char* reason : {"ringbuf_full", "map_full", "parse", "http_request_evicted",
-                               "http_response_unmatched", "http_response_lost"}) {
-      EXPECT_EQ(agent_->Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
-          << reason << "\n"
-          << Excerpt(*agent_);
-    }
+    hostlens::testing::ExpectNoEventsLost(
+        *agent_, Excerpt,
+        {"ringbuf_full", "map_full", "parse", "http_request_evicted", "http_response_unmatched",
+         "http_response_lost"});
   }
 
   std::string Url(const std::string& path) const {
@@ -156,7 +130,7 @@ class HttpNginx : public ::testing::Test {
   }
 
   static constexpr size_t kStaticBytes = 200 * 1024;
-  std::string dir_;
+  TempDir dir_{"nginx"};
   uint16_t port_ = 0;
   std::string static_path_;
   std::unique_ptr<Process> nginx_;
@@ -220,15 +194,8 @@ void SendFiftyPipelinedRequests(uint16_t port, int* answered) {
     requests += "GET /hello HTTP/1.1\r\nHost: localhost\r\n";
     requests += i == kRequests ? "Connection: close\r\n\r\n" : "\r\n";
   }
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int fd = ConnectLoopback(port, 10s);
   ASSERT_GE(fd, 0);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
   ASSERT_EQ(write(fd, requests.data(), requests.size()), static_cast<ssize_t>(requests.size()));
   std::string responses;
   char buf[65536];
@@ -267,7 +234,7 @@ TEST_F(HttpNginx, FiftyPipelinedRequestsCountFiftyWhenAllTheirBytesAreCaptured) 
 }
 
 TEST_F(HttpNginx, CurlReusingOneConnectionCountsThreeClientRequests) {
-  const std::string curl = dir_ + "/hl-client-curl";
+  const std::string curl = dir_.path() + "/hl-client-curl";
   fs::copy_file("/usr/bin/curl", curl);
   fs::permissions(curl, fs::perms::owner_all);
   agent_ = std::make_unique<Agent>(std::vector<std::string>{"--exe", "/hl-client-curl$"});
@@ -295,13 +262,13 @@ TEST_F(HttpNginx, CurlReusingOneConnectionCountsThreeClientRequests) {
 // Django talks to PostgreSQL, and nginx to gunicorn, over Unix sockets on
 // one host: the client side is named by the server's socket path.
 TEST_F(HttpNginx, ClientOverUnixSocketIsNamedBySocketPath) {
-  const std::string curl = dir_ + "/hl-unix-curl";
+  const std::string curl = dir_.path() + "/hl-unix-curl";
   fs::copy_file("/usr/bin/curl", curl);
   fs::permissions(curl, fs::perms::owner_all);
   agent_ = std::make_unique<Agent>(std::vector<std::string>{"--exe", "/hl-unix-curl$"});
   ASSERT_TRUE(agent_->WaitReady()) << agent_->process().Stderr();
 
-  const std::string socket = dir_ + "/nginx.sock";
+  const std::string socket = dir_.path() + "/nginx.sock";
   auto run = RunCommand(curl + " -s --unix-socket " + socket + " -w '%{http_code}\\n' " +
                         "http://localhost/hello http://localhost/hello -o /dev/null -o /dev/null");
   ASSERT_EQ(run.exit_code, 0) << run.output;

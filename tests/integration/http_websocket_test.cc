@@ -3,18 +3,12 @@
 // rises to 1 for the upgrade's route, frames after the upgrade are never
 // parsed as HTTP (even one whose payload is an HTTP request in clear), and
 // the gauge falls back to 0 once the connection is closed.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <filesystem>
-#include <functional>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <thread>
 
 #include "harness.h"
@@ -23,29 +17,14 @@ namespace hostlens::testing {
 namespace {
 
 using namespace std::chrono_literals;
-namespace fs = std::filesystem;
 
 constexpr char kServerCount[] = "http_server_request_duration_seconds_count";
 constexpr char kOpenWebsockets[] = "http_server_open_websockets";
 
-double Settle(const std::function<double()>& value, double expected,
-              std::chrono::milliseconds timeout = 30s) {
-  WaitFor([&] { return value() == expected; }, timeout);
-  std::this_thread::sleep_for(300ms);
-  return value();
-}
-
 std::string Excerpt(Agent& agent) {
-  std::istringstream in(agent.Get("/metrics").body);
-  std::string line, out;
-  while (std::getline(in, line)) {
-    for (const char* prefix :
-         {"http_server_open_websockets", "http_server_request_duration_seconds_count",
-          "hostlens_events_lost_total", "hostlens_events_total", "hostlens_tracked"}) {
-      if (line.rfind(prefix, 0) == 0) out += line + "\n";
-    }
-  }
-  return "agent /metrics excerpt:\n" + out;
+  return MetricsExcerpt(
+      agent, {"http_server_open_websockets", "http_server_request_duration_seconds_count",
+              "hostlens_events_lost_total", "hostlens_events_total", "hostlens_tracked"});
 }
 
 bool SendAll(int fd, const std::string& data) {
@@ -95,27 +74,18 @@ class HttpWebsocket : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
-    port_ = FreePort();
-    server_ = std::make_unique<Process>(std::vector<std::string>{
-        "/usr/bin/python3", "-B",
-        HOSTLENS_SOURCE_DIR "/tests/integration/servers/websocket_server.py",
-        std::to_string(port_)});
+    server_ = std::make_unique<ServerScript>("websocket_server.py");
     // A plain request gets 400: the server is up.
-    ASSERT_TRUE(WaitFor([&] { return HttpRequest(port_, "/").status == 400; }, 10s))
-        << server_->Stderr();
-    service_ = fs::read_symlink("/proc/" + std::to_string(server_->pid()) + "/exe").filename();
-  }
-  void TearDown() override {
-    if (server_) server_->KillGroup();
+    ASSERT_TRUE(server_->WaitUp("/", 400)) << server_->process().Stderr();
+    service_ = server_->ServiceName();
   }
 
-  uint16_t port_ = 0;
   std::string service_;
-  std::unique_ptr<Process> server_;
+  std::unique_ptr<ServerScript> server_;
 };
 
 TEST_F(HttpWebsocket, GaugeRisesOnUpgradeAndFallsOnClose) {
-  Agent agent({"--pid", std::to_string(server_->pid())});
+  Agent agent({"--pid", std::to_string(server_->process().pid())});
   ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
   ASSERT_TRUE(WaitFor([&] { return agent.Metric("hostlens_tracked_processes") == 1; }))
       << Excerpt(agent);
@@ -124,15 +94,8 @@ TEST_F(HttpWebsocket, GaugeRisesOnUpgradeAndFallsOnClose) {
   };
   ASSERT_EQ(open_websockets(), 0);
 
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  int fd = ConnectLoopback(server_->port(), 10s);
   ASSERT_GE(fd, 0);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port_);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
 
   // The key and its accept value are RFC 6455's own example (section 1.3).
   ASSERT_TRUE(SendAll(fd,
@@ -177,11 +140,7 @@ TEST_F(HttpWebsocket, GaugeRisesOnUpgradeAndFallsOnClose) {
   EXPECT_EQ(Settle(open_websockets, 0), 0) << Excerpt(agent);
   EXPECT_EQ(agent.SumOf(kServerCount, {{"service_name", service_}}), requests_after_upgrade)
       << Excerpt(agent);
-  for (const char* reason : {"ringbuf_full", "map_full", "parse"}) {
-    EXPECT_EQ(agent.Sample("hostlens_events_lost_total", {{"reason", reason}}), 0)
-        << reason << "\n"
-        << Excerpt(agent);
-  }
+  ExpectNoEventsLost(agent, Excerpt);
 }
 
 }  // namespace

@@ -19,20 +19,15 @@ class Selectors : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
-    char dir[] = "/tmp/hostlens-selectors-XXXXXX";
-    dir_ = mkdtemp(dir);
-  }
-  void TearDown() override {
-    if (!dir_.empty()) fs::remove_all(dir_);
   }
   // A copy of a system program under a name no other process has.
   std::string CopyProgram(const std::string& from, const std::string& name) {
-    const std::string to = dir_ + "/" + name;
+    const std::string to = dir_.path() + "/" + name;
     fs::copy_file(from, to);
     fs::permissions(to, fs::perms::owner_all);
     return to;
   }
-  std::string dir_;
+  TempDir dir_{"selectors"};
 };
 
 std::string Quoted(const std::string& s) { return "\"" + s + "\""; }
@@ -73,7 +68,7 @@ TEST_F(Selectors, ShortLivedClientIsSeenFromItsFirstConnect) {
 }
 
 TEST_F(Selectors, PidSelectorFollowsDescendantsForkedLater) {
-  const std::string fifo = dir_ + "/go";
+  const std::string fifo = dir_.path() + "/go";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   // Waits for the agent, then forks three children that exec sleep.
   Process parent({"/bin/sh", "-c", "read x < " + fifo + "; sleep 30 & sleep 30 & sleep 30 & wait"});
@@ -95,7 +90,7 @@ TEST_F(Selectors, PortSelectorTracksListenersBeforeAndAfterStart) {
   const std::string python = CopyProgram("/usr/bin/python3", "hl-port-server");
   const uint16_t before_port = FreePort();
   Process before({python, "-m", "http.server", "--bind", "127.0.0.1", std::to_string(before_port)});
-  ASSERT_TRUE(WaitFor([&] { return HttpRequest(before_port, "/").status == 200; }));
+  ASSERT_TRUE(WaitForHttpStatus(before_port, "/", 200));
 
   const uint16_t after_port = FreePort();
   Agent agent({"--port", std::to_string(before_port), "--port", std::to_string(after_port)});
@@ -103,7 +98,7 @@ TEST_F(Selectors, PortSelectorTracksListenersBeforeAndAfterStart) {
   EXPECT_EQ(agent.Metric("hostlens_tracked_processes"), 1);
 
   Process after({python, "-m", "http.server", "--bind", "127.0.0.1", std::to_string(after_port)});
-  ASSERT_TRUE(WaitFor([&] { return HttpRequest(after_port, "/").status == 200; }));
+  ASSERT_TRUE(WaitForHttpStatus(after_port, "/", 200));
   EXPECT_TRUE(WaitFor([&] { return agent.Metric("hostlens_tracked_processes") == 2; }));
   EXPECT_EQ(agent.Metric("service_processes{service_name=\"hl-port-server\"}"), 2);
   EXPECT_EQ(agent.Metric("hostlens_events_total{kind=\"process_listen\"}"), 1);

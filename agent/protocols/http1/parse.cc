@@ -44,11 +44,12 @@ void FillRequest(const RequestLine& line, RequestHead* out) {
   out->minor_version = line.minor_version;
 }
 
-}  // namespace
-
-ParseState ParseRequestHead(std::string_view* buf, RequestHead* out) {
-  RequestLine line;
-  switch (MatchRequestLine(*buf, &line)) {
+// The start line that `match_line` reads, then the field lines up to the empty line ending the
+// head. On kSuccess *line and *facts are filled and *end is just past that empty line.
+template <typename Line>
+ParseState ParseHead(std::string_view buf, LineMatch (*match_line)(std::string_view, Line*),
+                     Line* line, HeaderFacts* facts, size_t* end) {
+  switch (match_line(buf, line)) {
     case LineMatch::kNo:
       return ParseState::kInvalid;
     case LineMatch::kNeedMore:
@@ -56,49 +57,49 @@ ParseState ParseRequestHead(std::string_view* buf, RequestHead* out) {
     case LineMatch::kYes:
       break;
   }
-  size_t pos = line.size;
-  HeaderFacts facts;
-  switch (ParseFields(*buf, &pos, &facts)) {
+  *end = line->size;
+  switch (ParseFields(buf, end, facts)) {
     case FieldsEnd::kInvalid:
       return ParseState::kInvalid;
     case FieldsEnd::kIncomplete:
       return ParseState::kNeedsMoreData;
     case FieldsEnd::kBlankLine:
       break;
+  }
+  return ParseState::kSuccess;
+}
+
+}  // namespace
+
+ParseState ParseRequestHead(std::string_view* buf, RequestHead* out) {
+  RequestLine line;
+  HeaderFacts facts;
+  size_t end = 0;
+  if (ParseState state = ParseHead(*buf, MatchRequestLine, &line, &facts, &end);
+      state != ParseState::kSuccess) {
+    return state;
   }
   if (!RequestFramingValid(facts)) return ParseState::kInvalid;
   *out = RequestHead{};
   FillRequest(line, out);
   out->headers = facts;
-  buf->remove_prefix(pos);
+  buf->remove_prefix(end);
   return ParseState::kSuccess;
 }
 
 ParseState ParseResponseHead(std::string_view* buf, ResponseHead* out) {
   ResponseLine line;
-  switch (MatchResponseLine(*buf, &line)) {
-    case LineMatch::kNo:
-      return ParseState::kInvalid;
-    case LineMatch::kNeedMore:
-      return ParseState::kNeedsMoreData;
-    case LineMatch::kYes:
-      break;
-  }
-  size_t pos = line.size;
   HeaderFacts facts;
-  switch (ParseFields(*buf, &pos, &facts)) {
-    case FieldsEnd::kInvalid:
-      return ParseState::kInvalid;
-    case FieldsEnd::kIncomplete:
-      return ParseState::kNeedsMoreData;
-    case FieldsEnd::kBlankLine:
-      break;
+  size_t end = 0;
+  if (ParseState state = ParseHead(*buf, MatchResponseLine, &line, &facts, &end);
+      state != ParseState::kSuccess) {
+    return state;
   }
   *out = ResponseHead{};
   out->minor_version = line.minor_version;
   out->status = line.status;
   out->headers = facts;
-  buf->remove_prefix(pos);
+  buf->remove_prefix(end);
   return ParseState::kSuccess;
 }
 

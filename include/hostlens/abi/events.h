@@ -152,17 +152,12 @@ struct hl_conn_key {
   __u32 tgid;
   __s32 fd;
 };
-enum hl_fd_kind {
-  HL_FD_SOCKET = 1, /* a TCP or Unix stream socket we follow */
-  HL_FD_OTHER = 2,  /* anything else: skipped from now on, until close */
-};
 struct hl_conn_info {
   __u64 generation;
   __u64 opened_ns;
   __u8 role;
-  __u8 kind;    /* enum hl_fd_kind */
   __u8 ignored; /* set by the agent: not a protocol it parses */
-  __u8 _pad[5];
+  __u8 _pad[6];
 };
 
 /* Per-CPU counters: index = enum hl_counter. */
