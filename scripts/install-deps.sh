@@ -17,6 +17,7 @@ build_pkgs=(
   libyaml-cpp-dev            # --config file
   nlohmann-json3-dev         # JSON APIs
   libgtest-dev libgmock-dev  # unit and integration tests
+  libbenchmark-dev           # micro-benchmarks of the parsers (build/tests/*_benchmark)
 )
 test_pkgs=(
   prometheus                 # promtool checks /metrics in the integration tests
