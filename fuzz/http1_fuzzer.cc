@@ -16,8 +16,6 @@
 //   mkdir -p build-fuzz/http1_corpus && cp tests/fixtures/http1/*.txt build-fuzz/http1_corpus/
 //   build-fuzz/fuzz/http1_fuzzer -max_total_time=60 -max_len=8192 build-fuzz/http1_corpus
 
-#include <fuzzer/FuzzedDataProvider.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -28,18 +26,12 @@
 #include "agent/protocols/http1/limits.h"
 #include "agent/protocols/http1/parse.h"
 #include "agent/protocols/http1/stream.h"
+#include "fuzz_segments.h"
 
 namespace {
 
 using namespace hostlens::protocols::http1;
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
+using namespace hostlens::fuzz;
 
 template <typename Head, typename Parse>
 void CheckHeadContract(std::string_view input, Parse parse) {
@@ -64,15 +56,6 @@ void CheckHeadContract(std::string_view input, Parse parse) {
   std::string_view shorter_buf = shorter;
   FUZZ_CHECK(parse(&shorter_buf, &again) != ParseState::kSuccess);
 }
-
-struct FuzzSegment {
-  Direction direction;
-  std::string payload;  // the bytes the syscall moved, as far as the input gives them
-  size_t head_size;
-  size_t tail_size;
-  uint64_t extra_gap;  // uncaptured bytes beyond the payload
-  bool close_after;
-};
 
 void CheckExchanges(const std::vector<Exchange>& exchanges) {
   for (const Exchange& e : exchanges) {
@@ -115,36 +98,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   FuzzedDataProvider fdp(data, size);
   Role role = fdp.ConsumeBool() ? Role::kServer : Role::kClient;
-  std::vector<FuzzSegment> segments;
-  while (fdp.remaining_bytes() > 0 && segments.size() < 256) {
-    uint8_t op = fdp.ConsumeIntegral<uint8_t>();
-    FuzzSegment s;
-    s.direction = (op & 1) ? Direction::kIngress : Direction::kEgress;
-    s.payload = fdp.ConsumeBytesAsString(fdp.ConsumeIntegralInRange<size_t>(0, 2048));
-    s.head_size = s.payload.size();
-    s.tail_size = 0;
-    s.extra_gap = 0;
-    if (op & 2) {  // captured only in part
-      s.head_size = fdp.ConsumeIntegralInRange<size_t>(0, s.payload.size());
-      size_t rest = s.payload.size() - s.head_size;
-      if (op & 4) s.tail_size = rest >= 16 ? 16 : (op & 8 ? rest : 0);
-      if (op & 16) s.extra_gap = fdp.ConsumeIntegralInRange<uint64_t>(0, 1 << 20);
-    }
-    s.close_after = op == 0xff;
-    segments.push_back(std::move(s));
-  }
+  std::vector<FuzzSegment> segments = ConsumeSegments(fdp, 1 << 20);
 
   // As captured.
   Stream stream(role);
   uint64_t ts = 0;
   for (const FuzzSegment& s : segments) {
-    std::string_view payload = s.payload;
-    Segment segment;
-    segment.head = payload.substr(0, s.head_size);
-    segment.tail = payload.substr(payload.size() - s.tail_size);
-    segment.length = payload.size() + s.extra_gap;
-    segment.ts_ns = ++ts;
-    stream.OnSegment(s.direction, segment);
+    stream.OnSegment(s.direction, Captured(s, ++ts));
     if (s.close_after) stream.OnClose(++ts);
     FUZZ_CHECK(stream.outstanding_requests() <= kMaxOutstandingRequests);
   }
@@ -153,14 +113,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Fully captured, whole and byte by byte.
   Stream whole(role);
   Stream bytes(role);
-  ts = 0;
-  for (const FuzzSegment& s : segments) {
-    ++ts;
-    whole.OnSegment(s.direction, Segment{s.payload, {}, s.payload.size(), ts});
-    for (size_t i = 0; i < s.payload.size(); ++i) {
-      bytes.OnSegment(s.direction, Segment{std::string_view(s.payload).substr(i, 1), {}, 1, ts});
-    }
-  }
+  ts = FeedWholeAndByteByByte(segments, whole, bytes);
   whole.OnClose(++ts);
   bytes.OnClose(ts);
   std::vector<Exchange> whole_exchanges = whole.TakeExchanges();

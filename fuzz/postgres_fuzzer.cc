@@ -15,8 +15,6 @@
 //   mkdir -p build-fuzz/postgres_corpus && cp tests/fixtures/postgres/*.txt build-fuzz/postgres_corpus/
 //   build-fuzz/fuzz/postgres_fuzzer -max_total_time=120 -max_len=8192 build-fuzz/postgres_corpus
 
-#include <fuzzer/FuzzedDataProvider.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -27,18 +25,12 @@
 #include "agent/protocols/postgres/limits.h"
 #include "agent/protocols/postgres/parse.h"
 #include "agent/protocols/postgres/stream.h"
+#include "fuzz_segments.h"
 
 namespace {
 
 using namespace hostlens::protocols::postgres;
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
+using namespace hostlens::fuzz;
 
 void CheckHeaderContract(std::string_view input) {
   for (bool frontend : {true, false}) {
@@ -54,14 +46,6 @@ void CheckHeaderContract(std::string_view input) {
   ParseState state = ParseStartupHeader(&buf, &length, &code);
   FUZZ_CHECK(buf.size() == (state == ParseState::kSuccess ? input.size() - 8 : input.size()));
 }
-
-struct FuzzSegment {
-  Direction direction;
-  std::string payload;
-  size_t head_size;
-  size_t tail_size;
-  uint64_t extra_gap;
-};
 
 void CheckQueries(const std::vector<Query>& queries) {
   for (const Query& q : queries) {
@@ -100,35 +84,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   PlausibleMessageStart(raw, raw.size() + 100, false);
 
   FuzzedDataProvider fdp(data, size);
-  std::vector<FuzzSegment> segments;
-  while (fdp.remaining_bytes() > 0 && segments.size() < 256) {
-    uint8_t op = fdp.ConsumeIntegral<uint8_t>();
-    FuzzSegment s;
-    s.direction = (op & 1) ? Direction::kIngress : Direction::kEgress;
-    s.payload = fdp.ConsumeBytesAsString(fdp.ConsumeIntegralInRange<size_t>(0, 2048));
-    s.head_size = s.payload.size();
-    s.tail_size = 0;
-    s.extra_gap = 0;
-    if (op & 2) {  // captured only in part
-      s.head_size = fdp.ConsumeIntegralInRange<size_t>(0, s.payload.size());
-      size_t rest = s.payload.size() - s.head_size;
-      if (op & 4) s.tail_size = rest >= 16 ? 16 : (op & 8 ? rest : 0);
-      if (op & 16) s.extra_gap = fdp.ConsumeIntegralInRange<uint64_t>(0, 1 << 24);
-    }
-    segments.push_back(std::move(s));
-  }
+  std::vector<FuzzSegment> segments = ConsumeSegments(fdp, 1 << 24);
 
   // As captured.
   Stream stream;
   uint64_t ts = 0;
   for (const FuzzSegment& s : segments) {
-    std::string_view payload = s.payload;
-    Segment segment;
-    segment.head = payload.substr(0, s.head_size);
-    segment.tail = payload.substr(payload.size() - s.tail_size);
-    segment.length = payload.size() + s.extra_gap;
-    segment.ts_ns = ++ts;
-    stream.OnSegment(s.direction, segment);
+    stream.OnSegment(s.direction, Captured(s, ++ts));
     CheckBounds(stream);
   }
   CheckQueries(stream.TakeQueries());
@@ -137,14 +99,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Fully captured, whole and byte by byte.
   Stream whole;
   Stream bytes;
-  ts = 0;
-  for (const FuzzSegment& s : segments) {
-    ++ts;
-    whole.OnSegment(s.direction, Segment{s.payload, {}, s.payload.size(), ts});
-    for (size_t i = 0; i < s.payload.size(); ++i) {
-      bytes.OnSegment(s.direction, Segment{std::string_view(s.payload).substr(i, 1), {}, 1, ts});
-    }
-  }
+  FeedWholeAndByteByByte(segments, whole, bytes);
   CheckBounds(whole);
   CheckBounds(bytes);
   std::vector<Query> whole_queries = whole.TakeQueries();

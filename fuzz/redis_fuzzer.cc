@@ -15,8 +15,6 @@
 //   mkdir -p build-fuzz/redis_corpus && cp tests/fixtures/redis/*.txt build-fuzz/redis_corpus/
 //   build-fuzz/fuzz/redis_fuzzer -max_total_time=120 -max_len=8192 build-fuzz/redis_corpus
 
-#include <fuzzer/FuzzedDataProvider.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -27,18 +25,12 @@
 #include "agent/protocols/redis/limits.h"
 #include "agent/protocols/redis/parse.h"
 #include "agent/protocols/redis/stream.h"
+#include "fuzz_segments.h"
 
 namespace {
 
 using namespace hostlens::protocols::redis;
-
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
+using namespace hostlens::fuzz;
 
 void CheckHeaderContract(std::string_view input) {
   std::string_view buf = input;
@@ -54,14 +46,6 @@ void CheckHeaderContract(std::string_view input) {
   FUZZ_CHECK(input.substr(0, consumed - 1).find('\n') == std::string_view::npos);
   FUZZ_CHECK(IsTypeByte(type));
 }
-
-struct FuzzSegment {
-  Direction direction;
-  std::string payload;
-  size_t head_size;
-  size_t tail_size;
-  uint64_t extra_gap;
-};
 
 void CheckCommands(const std::vector<Command>& commands) {
   for (const Command& c : commands) {
@@ -98,34 +82,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   NormalizeName(raw);
 
   FuzzedDataProvider fdp(data, size);
-  std::vector<FuzzSegment> segments;
-  while (fdp.remaining_bytes() > 0 && segments.size() < 256) {
-    uint8_t op = fdp.ConsumeIntegral<uint8_t>();
-    FuzzSegment s;
-    s.direction = (op & 1) ? Direction::kIngress : Direction::kEgress;
-    s.payload = fdp.ConsumeBytesAsString(fdp.ConsumeIntegralInRange<size_t>(0, 2048));
-    s.head_size = s.payload.size();
-    s.tail_size = 0;
-    s.extra_gap = 0;
-    if (op & 2) {  // captured only in part
-      s.head_size = fdp.ConsumeIntegralInRange<size_t>(0, s.payload.size());
-      size_t rest = s.payload.size() - s.head_size;
-      if (op & 4) s.tail_size = rest >= 16 ? 16 : (op & 8 ? rest : 0);
-      if (op & 16) s.extra_gap = fdp.ConsumeIntegralInRange<uint64_t>(0, 1 << 24);
-    }
-    segments.push_back(std::move(s));
-  }
+  std::vector<FuzzSegment> segments = ConsumeSegments(fdp, 1 << 24);
 
   Stream stream;
   uint64_t ts = 0;
   for (const FuzzSegment& s : segments) {
-    std::string_view payload = s.payload;
-    Segment segment;
-    segment.head = payload.substr(0, s.head_size);
-    segment.tail = payload.substr(payload.size() - s.tail_size);
-    segment.length = payload.size() + s.extra_gap;
-    segment.ts_ns = ++ts;
-    stream.OnSegment(s.direction, segment);
+    stream.OnSegment(s.direction, Captured(s, ++ts));
     FUZZ_CHECK(stream.pending() <= kMaxPending + kMaxQueued);
   }
   CheckCommands(stream.TakeCommands());
@@ -133,14 +95,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   Stream whole;
   Stream bytes;
-  ts = 0;
-  for (const FuzzSegment& s : segments) {
-    ++ts;
-    whole.OnSegment(s.direction, Segment{s.payload, {}, s.payload.size(), ts});
-    for (size_t i = 0; i < s.payload.size(); ++i) {
-      bytes.OnSegment(s.direction, Segment{std::string_view(s.payload).substr(i, 1), {}, 1, ts});
-    }
-  }
+  FeedWholeAndByteByByte(segments, whole, bytes);
   std::vector<Command> whole_commands = whole.TakeCommands();
   std::vector<Command> byte_commands = bytes.TakeCommands();
   CheckCommands(whole_commands);

@@ -40,71 +40,11 @@ import tempfile
 import threading
 import time
 
+from capture_proxy import free_port, record_one
+
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "http1"
 FIXED_MTIME = 1700000000  # stable Last-Modified and ETag headers
 WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-# --------------------------------------------------------------------------------------------
-# Recording proxy
-
-
-class Recording:
-    def __init__(self):
-        self.records = []  # (">" or "<", bytes)
-        self.closed_by = None
-        self.lock = threading.Lock()
-
-    def add(self, direction, data):
-        with self.lock:
-            self.records.append((direction, data))
-
-    def stream(self, direction):
-        return b"".join(data for d, data in self.records if d == direction)
-
-
-def pump(src, dst, direction, recording):
-    while True:
-        try:
-            data = src.recv(65536)
-        except OSError:
-            data = b""
-        if not data:
-            with recording.lock:
-                if recording.closed_by is None:
-                    recording.closed_by = "client" if direction == ">" else "server"
-            try:
-                dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            return
-        recording.add(direction, data)
-        dst.sendall(data)
-
-
-def record(upstream_port, conversation):
-    """Runs conversation(proxy_port) against the upstream through a recording proxy."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    recording = Recording()
-    threads = []
-
-    def accept():
-        client, _ = listener.accept()
-        upstream = socket.create_connection(("127.0.0.1", upstream_port))
-        for src, dst, direction in ((client, upstream, ">"), (upstream, client, "<")):
-            t = threading.Thread(target=pump, args=(src, dst, direction, recording), daemon=True)
-            t.start()
-            threads.append(t)
-
-    acceptor = threading.Thread(target=accept, daemon=True)
-    acceptor.start()
-    exchanges, upgraded = conversation(port)
-    acceptor.join(5)
-    for t in threads:
-        t.join(5)
-    listener.close()
-    return recording, exchanges, upgraded
 
 
 # --------------------------------------------------------------------------------------------
@@ -219,12 +159,6 @@ http {{
   }}
 }}
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_listening(port):
@@ -709,7 +643,7 @@ def main():
                 continue
             if server not in servers:
                 continue
-            recording, exchanges, upgraded = record(servers[server].port, run)
+            recording, (exchanges, upgraded) = record_one(servers[server].port, run)
             requests, responses = frame(recording)
             path = args.out / f"{name}.txt"
             write_fixture(path, f"{labels[server]}: {description}", recording, exchanges,

@@ -10,7 +10,7 @@ is stopped afterwards. Standard library only.
     python3 tests/capture/record_memcached.py --only meta --out /tmp/x
 
 Each recv() of the proxy is one record, in order. Format (read by
-tests/unit/protocols/memcached/fixture.h):
+tests/unit/protocols/fixture.h):
 
     # hostlens-memcached-capture v1
     # source: <what the conversation does>
@@ -27,76 +27,12 @@ per key and a hit per VALUE, mg a hit unless EN.
 import argparse
 import pathlib
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
+
+from capture_proxy import Raw, free_port, record, wait_for_port, write_capture
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "memcached"
-
-# --------------------------------------------------------------------------------------------
-# Recording proxy
-
-
-class Recording:
-    def __init__(self):
-        self.records = []
-        self.lock = threading.Lock()
-
-    def add(self, direction, data):
-        with self.lock:
-            self.records.append((direction, data))
-
-
-def pump(src, dst, direction, recording):
-    while True:
-        try:
-            data = src.recv(65536)
-        except OSError:
-            data = b""
-        if not data:
-            try:
-                dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            return
-        recording.add(direction, data)
-        dst.sendall(data)
-
-
-def record(upstream_port, conversation):
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    recordings, threads = [], []
-    stop = threading.Event()
-
-    def accept():
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except socket.timeout:
-                continue
-            upstream = socket.create_connection(("127.0.0.1", upstream_port))
-            rec = Recording()
-            recordings.append(rec)
-            for src, dst, d in ((client, upstream, ">"), (upstream, client, "<")):
-                t = threading.Thread(target=pump, args=(src, dst, d, rec), daemon=True)
-                t.start()
-                threads.append(t)
-
-    acceptor = threading.Thread(target=accept, daemon=True)
-    acceptor.start()
-    conversation(port)
-    time.sleep(0.3)
-    stop.set()
-    acceptor.join(5)
-    for t in threads:
-        t.join(5)
-    listener.close()
-    return max(recordings, key=lambda r: len(r.records)).records
-
 
 # --------------------------------------------------------------------------------------------
 # Independent framer and matcher (whole byte streams)
@@ -187,24 +123,6 @@ def expected_commands(records):
 # Conversations
 
 
-class Raw:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port))
-
-    def send(self, *chunks, settle=0.15):
-        for c in chunks:
-            self.sock.sendall(c)
-        self.sock.settimeout(settle)
-        try:
-            while self.sock.recv(1 << 20):
-                pass
-        except socket.timeout:
-            pass
-
-    def close(self):
-        self.sock.close()
-
-
 def conv_text(port):
     r = Raw(port)
     r.send(b"set a 0 0 5\r\nhello\r\n")
@@ -274,20 +192,11 @@ CONVERSATIONS = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def write(path, source, records):
-    out = [b"# hostlens-memcached-capture v1\n", b"# source: " + source.encode() + b"\n"]
-    for end, err, keys, hits, noreply, name in expected_commands(records):
-        out.append(b"# command: %d %s %d %d %d %s\n" % (end, err.encode(), keys, hits, noreply,
-                                                        name.encode()))
-    for direction, data in records:
-        out.append(b"%s %d\n" % (direction.encode(), len(data)) + data + b"\n")
-    path.write_bytes(b"".join(out))
+    write_capture(path, "memcached", source,
+                  [f"command: {end:d} {err} {keys:d} {hits:d} {noreply:d} {name}"
+                   for end, err, keys, hits, noreply, name in expected_commands(records)],
+                  records)
 
 
 def main():
@@ -302,16 +211,11 @@ def main():
     server = subprocess.Popen(["memcached", "-l", "127.0.0.1", "-p", str(port), "-U", "0",
                                "-u", "nobody", "-m", "64"], stdout=subprocess.DEVNULL)
     try:
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", port)).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for_port(port)
         for name, (conversation, source) in CONVERSATIONS.items():
             if args.only and name not in args.only:
                 continue
-            records = record(port, conversation)
+            records = record(port, conversation).records
             write(args.out / (name + ".txt"), source, records)
             print("recorded", name, len(records), "records")
     finally:

@@ -12,7 +12,7 @@ writes what crossed the proxy to tests/fixtures/mysql/<name>.txt. Standard libra
     python3 tests/capture/record_mysql.py --only cli_error --out /tmp/x
 
 Each recv() of the proxy is one record, in order. Format (read by
-tests/unit/protocols/mysql/fixture.h), the same as the postgres fixtures:
+tests/unit/protocols/fixture.h), the same as the postgres fixtures:
 
     # hostlens-mysql-capture v1
     # source: <client and what the conversation does>
@@ -37,77 +37,15 @@ import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+
+from capture_proxy import escape, record, write_capture
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "mysql"
 USER = "hostlens"
 PASSWORD = "hostlens-pw"
 DEPRECATE_EOF = 1 << 24
 MORE_RESULTS = 0x0008
-
-# --------------------------------------------------------------------------------------------
-# Recording proxy
-
-
-class Recording:
-    def __init__(self):
-        self.records = []
-        self.lock = threading.Lock()
-
-    def add(self, direction, data):
-        with self.lock:
-            self.records.append((direction, data))
-
-
-def pump(src, dst, direction, recording):
-    while True:
-        try:
-            data = src.recv(65536)
-        except OSError:
-            data = b""
-        if not data:
-            try:
-                dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            return
-        recording.add(direction, data)
-        dst.sendall(data)
-
-
-def record(upstream_port, conversation):
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    recordings, threads = [], []
-    stop = threading.Event()
-
-    def accept():
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except socket.timeout:
-                continue
-            upstream = socket.create_connection(("127.0.0.1", upstream_port))
-            rec = Recording()
-            recordings.append(rec)
-            for src, dst, d in ((client, upstream, ">"), (upstream, client, "<")):
-                t = threading.Thread(target=pump, args=(src, dst, d, rec), daemon=True)
-                t.start()
-                threads.append(t)
-
-    acceptor = threading.Thread(target=accept, daemon=True)
-    acceptor.start()
-    conversation(port)
-    time.sleep(0.3)
-    stop.set()
-    acceptor.join(5)
-    for t in threads:
-        t.join(5)
-    listener.close()
-    return max(recordings, key=lambda r: len(r.records))
-
 
 # --------------------------------------------------------------------------------------------
 # Independent framer and matcher (fully captured bytes only)
@@ -237,26 +175,6 @@ def expected_queries(records):
                 out.append((at + 1, error, cur))
             cur = None
     return out
-
-
-def escape(sql):
-    return (sql.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r")
-            .replace("\t", "\\t"))
-
-
-def write_capture(path, source, records):
-    queries = expected_queries(records)
-    with open(path, "wb") as f:
-        f.write(b"# hostlens-mysql-capture v1\n")
-        f.write(f"# source: {source}\n".encode())
-        for end, err, q in queries:
-            f.write(f"# query: {end} {err} {1 if q['prepared'] else 0} {escape(q['sql'])}\n"
-                    .encode())
-        for d, data in records:
-            f.write(f"{d} {len(data)}\n".encode())
-            f.write(data)
-            f.write(b"\n")
-    return queries
 
 
 # --------------------------------------------------------------------------------------------
@@ -466,6 +384,15 @@ CONVERSATIONS = {
 }
 
 
+def write_fixture(path, source, records):
+    queries = expected_queries(records)
+    write_capture(path, "mysql", source,
+                  [f"query: {end} {err} {1 if q['prepared'] else 0} {escape(q['sql'])}"
+                   for end, err, q in queries],
+                  records)
+    return queries
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", action="append")
@@ -479,7 +406,7 @@ def main():
             if args.only and name not in args.only:
                 continue
             recording = record(server.port, lambda p: conversation(server, p))
-            queries = write_capture(out / f"{name}.txt", source, recording.records)
+            queries = write_fixture(out / f"{name}.txt", source, recording.records)
             size = sum(len(d) for _, d in recording.records)
             print(f"{name}: {len(recording.records)} records, {size} bytes, "
                   f"{len(queries)} queries")

@@ -10,7 +10,7 @@ server is stopped afterwards. Standard library only.
     python3 tests/capture/record_redis.py --only multi_exec --out /tmp/x
 
 Each recv() of the proxy is one record, in order. Only the busiest connection of a conversation
-is kept. Format (read by tests/unit/protocols/redis/fixture.h):
+is kept. Format (read by tests/unit/protocols/fixture.h):
 
     # hostlens-redis-capture v1
     # source: <client and what the conversation does>
@@ -28,77 +28,13 @@ confirmation, commands queued in MULTI take their result from EXEC's array and E
 import argparse
 import pathlib
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
+
+from capture_proxy import Raw, free_port, record, wait_for_port, write_capture
 
 FIXTURES = pathlib.Path(__file__).resolve().parents[1] / "fixtures" / "redis"
-
-# --------------------------------------------------------------------------------------------
-# Recording proxy
-
-
-class Recording:
-    def __init__(self):
-        self.records = []
-        self.lock = threading.Lock()
-
-    def add(self, direction, data):
-        with self.lock:
-            self.records.append((direction, data))
-
-
-def pump(src, dst, direction, recording):
-    while True:
-        try:
-            data = src.recv(65536)
-        except OSError:
-            data = b""
-        if not data:
-            try:
-                dst.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            return
-        recording.add(direction, data)
-        dst.sendall(data)
-
-
-def record(upstream_port, conversation):
-    listener = socket.create_server(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    recordings, threads = [], []
-    stop = threading.Event()
-
-    def accept():
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except socket.timeout:
-                continue
-            upstream = socket.create_connection(("127.0.0.1", upstream_port))
-            rec = Recording()
-            recordings.append(rec)
-            for src, dst, d in ((client, upstream, ">"), (upstream, client, "<")):
-                t = threading.Thread(target=pump, args=(src, dst, d, rec), daemon=True)
-                t.start()
-                threads.append(t)
-
-    acceptor = threading.Thread(target=accept, daemon=True)
-    acceptor.start()
-    conversation(port)
-    time.sleep(0.3)
-    stop.set()
-    acceptor.join(5)
-    for t in threads:
-        t.join(5)
-    listener.close()
-    return max(recordings, key=lambda r: len(r.records)).records
-
 
 # --------------------------------------------------------------------------------------------
 # Independent RESP parser and matcher (whole byte streams)
@@ -287,27 +223,6 @@ def cmd(*words):
     return out
 
 
-class Raw:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port))
-
-    def send(self, *chunks, settle=0.15):
-        for c in chunks:
-            self.sock.sendall(c)
-        self.drain(settle)
-
-    def drain(self, settle=0.15):
-        self.sock.settimeout(settle)
-        try:
-            while self.sock.recv(1 << 20):
-                pass
-        except socket.timeout:
-            pass
-
-    def close(self):
-        self.sock.close()
-
-
 def redis_cli(port, lines):
     subprocess.run(["redis-cli", "-h", "127.0.0.1", "-p", str(port)], input="\n".join(lines),
                    text=True, check=True, capture_output=True)
@@ -434,20 +349,11 @@ CONVERSATIONS = {
 }
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def write(path, source, records):
-    lines = [b"# hostlens-redis-capture v1\n", b"# source: " + source.encode() + b"\n"]
-    for end, err, keys, hits, tx, name in expected_commands(records):
-        lines.append(b"# command: %d %s %d %d %d %s\n" % (end, err.encode(), keys, hits, tx,
-                                                         name.encode()))
-    for direction, data in records:
-        lines.append(b"%s %d\n" % (direction.encode(), len(data)) + data + b"\n")
-    path.write_bytes(b"".join(lines))
+    write_capture(path, "redis", source,
+                  [f"command: {end:d} {err} {keys:d} {hits:d} {tx:d} {name}"
+                   for end, err, keys, hits, tx, name in expected_commands(records)],
+                  records)
 
 
 def main():
@@ -464,16 +370,11 @@ def main():
                                    "--save", "", "--appendonly", "no", "--enable-debug-command", "yes", "--dir", tmp],
                                   stdout=subprocess.DEVNULL)
         try:
-            for _ in range(50):
-                try:
-                    socket.create_connection(("127.0.0.1", port)).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_for_port(port)
             for name, (conversation, source) in CONVERSATIONS.items():
                 if args.only and name not in args.only:
                     continue
-                records = record(port, conversation)
+                records = record(port, conversation).records
                 write(args.out / (name + ".txt"), source, records)
                 print("recorded", name, len(records), "records")
         finally:

@@ -13,12 +13,14 @@
 #include <string_view>
 #include <vector>
 
+#include "tests/unit/protocols/fixture.h"
+#include "tests/unit/protocols/segments.h"
+
 namespace hostlens::protocols::http1::test_util {
 
-struct CaptureRecord {
-  bool from_client = false;
-  std::string bytes;
-};
+// The shared helpers (fixture.h: CaptureRecord, ...; segments.h) stay reachable as test_util::X
+// next to these.
+using namespace ::hostlens::protocols::test_util;
 
 // One HTTP message, as byte offsets into the stream of its direction (the concatenated records
 // of that direction).
@@ -46,15 +48,10 @@ struct HttpCapture {
   std::string upgraded;  // "websocket" when the connection was upgraded to it
 };
 
-inline std::string CaptureDir() { return HOSTLENS_SOURCE_DIR "/tests/fixtures/http1"; }
+inline std::string CaptureDir() { return ::hostlens::protocols::test_util::CaptureDir("http1"); }
 
 inline std::vector<std::string> CaptureNames() {
-  std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(CaptureDir())) {
-    if (entry.path().extension() == ".txt") names.push_back(entry.path().stem().string());
-  }
-  std::sort(names.begin(), names.end());
-  return names;
+  return ::hostlens::protocols::test_util::CaptureNames("http1");
 }
 
 inline HttpCapture LoadCapture(const std::string& name) {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "agent/protocols/http1/stream.h"
-#include "tests/unit/protocols/http1/segments.h"
+#include "tests/unit/protocols/segments.h"
 
 namespace hostlens::protocols::http1 {
 namespace {

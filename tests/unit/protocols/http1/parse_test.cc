@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "tests/unit/protocols/http1/segments.h"
+#include "tests/unit/protocols/segments.h"
 
 namespace hostlens::protocols::http1 {
 namespace {

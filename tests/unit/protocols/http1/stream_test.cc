@@ -10,14 +10,14 @@
 #include <vector>
 
 #include "agent/protocols/http1/limits.h"
-#include "tests/unit/protocols/http1/segments.h"
+#include "tests/unit/protocols/segments.h"
 
 namespace hostlens::protocols::http1 {
 namespace {
 
 using test_util::Bytes;
 using test_util::Capture;
-using test_util::Conversation;
+using Conversation = test_util::Conversation<Stream, &Stream::TakeExchanges>;
 using test_util::RoleName;
 using test_util::Whole;
 
@@ -149,7 +149,7 @@ TEST_P(ConversationTest, YieldsTheExchangesInOrder) {
   const auto& [c, role, split] = GetParam();
   Conversation conversation(role);
   Play(&conversation, c, split);
-  ExpectExchanges(conversation.exchanges(), c.expected, c.expected.size());
+  ExpectExchanges(conversation.results(), c.expected, c.expected.size());
   EXPECT_EQ(conversation.stream().stats().resyncs, 0u);
   EXPECT_EQ(conversation.stream().stats().unmatched_responses, 0u);
   EXPECT_EQ(conversation.stream().stats().inferred_ends, 0u);
@@ -194,8 +194,8 @@ TEST_P(ConversationPrefixTest, EveryPrefixYieldsOnlyCompleteExchanges) {
       fed += n;
       last_byte_is_response = !step.request;
     }
-    size_t count = conversation.exchanges().size();
-    ASSERT_NO_FATAL_FAILURE(ExpectExchanges(conversation.exchanges(), c.expected, count))
+    size_t count = conversation.results().size();
+    ASSERT_NO_FATAL_FAILURE(ExpectExchanges(conversation.results(), c.expected, count))
         << "cut " << cut;
     ASSERT_GE(count, previous) << "cut " << cut;
     if (count > previous) {
@@ -239,7 +239,7 @@ TEST_P(RoleTest, FiftyPipelinedRequestsInOneSegment) {
     } else {
       conversation.Responses(responses);
     }
-    const std::vector<Exchange>& exchanges = conversation.exchanges();
+    const std::vector<Exchange>& exchanges = conversation.results();
     ASSERT_EQ(exchanges.size(), 50u);
     for (int i = 0; i < 50; ++i) {
       EXPECT_EQ(exchanges[i].request.target, "/item/" + std::to_string(i));
@@ -257,7 +257,7 @@ TEST_P(RoleTest, TimestampsComeFromTheSegmentsHoldingTheFirstAndLastBytes) {
   conversation.Responses(Whole(response.substr(0, 5), 3000));
   conversation.Responses(Whole(response.substr(5, response.size() - 6), 4000));
   conversation.Responses(Whole(response.substr(response.size() - 1), 5000));
-  const std::vector<Exchange>& exchanges = conversation.exchanges();
+  const std::vector<Exchange>& exchanges = conversation.results();
   ASSERT_EQ(exchanges.size(), 1u);
   EXPECT_EQ(exchanges[0].request.first_byte_ns, 1000u);
   EXPECT_EQ(exchanges[0].request.last_byte_ns, 2000u);
@@ -272,7 +272,7 @@ TEST_P(RoleTest, FinalResponseTimestampsSkipTheInterimOne) {
   conversation.Responses(Whole("HTTP/1.1 100 Continue\r\n\r\n", 2));
   conversation.Requests(Whole("x", 3));
   conversation.Responses(Whole(Ok("done"), 4));
-  const std::vector<Exchange>& exchanges = conversation.exchanges();
+  const std::vector<Exchange>& exchanges = conversation.results();
   ASSERT_EQ(exchanges.size(), 1u);
   EXPECT_TRUE(exchanges[0].request.expect_continue);
   EXPECT_EQ(exchanges[0].response.status, 200);
@@ -284,7 +284,7 @@ TEST_P(RoleTest, ResponseEndingInsideAnUncapturedGapEndsInThatSegment) {
   Conversation conversation(GetParam());
   conversation.Requests(Get("/big"));
   conversation.Responses(Capture(Ok(Body(100000)), 512, true, 7777));
-  const std::vector<Exchange>& exchanges = conversation.exchanges();
+  const std::vector<Exchange>& exchanges = conversation.results();
   ASSERT_EQ(exchanges.size(), 1u);
   EXPECT_EQ(exchanges[0].response.last_byte_ns, 7777u);
 }
@@ -299,7 +299,7 @@ TEST_P(RoleTest, BodiesLargerThanTheCaptureAreSkippedByCount) {
   conversation.Responses(Capture(Ok(Body(70000)), 512, true, conversation.NextTs()));
   conversation.Requests(Capture(Get("/next"), 512, true, conversation.NextTs()));
   conversation.Responses(Capture(Ok(Body(600)), 512, false, conversation.NextTs()));
-  ExpectExchanges(conversation.exchanges(), {{"POST", "/upload", 200}, {"GET", "/next", 200}}, 2);
+  ExpectExchanges(conversation.results(), {{"POST", "/upload", 200}, {"GET", "/next", 200}}, 2);
   EXPECT_EQ(conversation.stream().stats().resyncs, 0u);
   EXPECT_EQ(conversation.stream().stats().inferred_ends, 0u);
 }
@@ -322,7 +322,7 @@ TEST_P(RoleTest, ChunkedBodyInOneSegmentEndsWithTheCapturedTail) {
   conversation.Responses(Capture(response, 512, true, conversation.NextTs()));
   conversation.Requests(Get("/after"));
   conversation.Responses(Ok("x"));
-  ExpectExchanges(conversation.exchanges(), {{"GET", "/stream", 200}, {"GET", "/after", 200}}, 2);
+  ExpectExchanges(conversation.results(), {{"GET", "/stream", 200}, {"GET", "/after", 200}}, 2);
   EXPECT_EQ(conversation.stream().stats().resyncs, 0u);
 }
 
@@ -335,10 +335,10 @@ TEST_P(RoleTest, ChunkedFramingFollowedAcrossGapsWhenEachChunkIsOneWrite) {
     conversation.Responses(
         Capture("fa0\r\n" + Body(4000) + "\r\n", 64, false, conversation.NextTs()));
   }
-  EXPECT_TRUE(conversation.exchanges().empty());
+  EXPECT_TRUE(conversation.results().empty());
   conversation.Responses(Whole("0\r\n\r\n", 999));
-  ASSERT_EQ(conversation.exchanges().size(), 1u);
-  EXPECT_EQ(conversation.exchanges()[0].response.last_byte_ns, 999u);
+  ASSERT_EQ(conversation.results().size(), 1u);
+  EXPECT_EQ(conversation.results()[0].response.last_byte_ns, 999u);
   EXPECT_EQ(conversation.stream().stats().inferred_ends, 0u);
 }
 
@@ -350,10 +350,10 @@ TEST_P(RoleTest, ChunkedFramingLostInAGapEndsAtALastChunkInATail) {
   // Two writes that split the chunked body at an arbitrary point: framing is lost in the first
   // gap; the second write's tail shows the last chunk.
   conversation.Responses(Capture(response.substr(0, 15000), 512, true, conversation.NextTs()));
-  EXPECT_TRUE(conversation.exchanges().empty());
+  EXPECT_TRUE(conversation.results().empty());
   conversation.Responses(Capture(response.substr(15000), 512, true, 4242));
-  ASSERT_EQ(conversation.exchanges().size(), 1u);
-  EXPECT_EQ(conversation.exchanges()[0].response.last_byte_ns, 4242u);
+  ASSERT_EQ(conversation.results().size(), 1u);
+  EXPECT_EQ(conversation.results()[0].response.last_byte_ns, 4242u);
   EXPECT_EQ(conversation.stream().stats().resyncs, 0u);
 }
 
@@ -365,10 +365,10 @@ TEST_P(RoleTest, ChunkedFramingLostWithoutTailsEndsWhenTheNextResponseStarts) {
   conversation.Responses(Capture(response.substr(0, 15000), 512, false, conversation.NextTs()));
   uint64_t last_byte_ns = conversation.NextTs();
   conversation.Responses(Capture(response.substr(15000), 512, false, last_byte_ns));
-  EXPECT_TRUE(conversation.exchanges().empty());
+  EXPECT_TRUE(conversation.results().empty());
   conversation.Requests(Get("/next"));
   conversation.Responses(Capture(Ok("x"), 512, false, conversation.NextTs()));
-  const std::vector<Exchange>& exchanges = conversation.exchanges();
+  const std::vector<Exchange>& exchanges = conversation.results();
   ASSERT_EQ(exchanges.size(), 2u);
   EXPECT_EQ(exchanges[0].response.last_byte_ns, last_byte_ns);
   EXPECT_EQ(exchanges[1].request.target, "/next");
@@ -389,7 +389,7 @@ TEST_P(RoleTest, RequestHeadersLongerThanTheCaptureAreCountedFromTheCapturedPart
     conversation.Responses(Capture(Ok("cart"), 512, tails, conversation.NextTs()));
     conversation.Requests(Capture(BigCookieGet("/checkout"), 512, tails, conversation.NextTs()));
     conversation.Responses(Capture(Ok("paid"), 512, tails, conversation.NextTs()));
-    const std::vector<Exchange>& exchanges = conversation.exchanges();
+    const std::vector<Exchange>& exchanges = conversation.results();
     ExpectExchanges(exchanges, {{"GET", "/cart", 200}, {"GET", "/checkout", 200}}, 2);
     EXPECT_TRUE(exchanges[0].request.headers_truncated);
     EXPECT_FALSE(exchanges[0].response.headers_truncated);
@@ -402,7 +402,7 @@ TEST_P(RoleTest, RequestLineLongerThanTheCaptureKeepsTheTargetPrefix) {
   std::string target = "/search?q=" + Body(2000, 'q');
   conversation.Requests(Capture(Get(target), 512, true, conversation.NextTs()));
   conversation.Responses(Ok("results"));
-  const std::vector<Exchange>& exchanges = conversation.exchanges();
+  const std::vector<Exchange>& exchanges = conversation.results();
   ASSERT_EQ(exchanges.size(), 1u);
   EXPECT_EQ(exchanges[0].request.method, "GET");
   EXPECT_EQ(exchanges[0].request.target, target.substr(0, 508));
@@ -420,7 +420,7 @@ TEST_P(RoleTest, ResponseHeadersLongerThanTheCaptureWithTheLengthCaptured) {
     conversation.Requests(Get("/b"));
     conversation.Responses(Capture(response, 512, tails, conversation.NextTs()));
     conversation.Close();
-    const std::vector<Exchange>& exchanges = conversation.exchanges();
+    const std::vector<Exchange>& exchanges = conversation.results();
     ExpectExchanges(exchanges, {{"GET", "/a", 200}, {"GET", "/b", 200}}, 2);
     EXPECT_TRUE(exchanges[0].response.headers_truncated);
     EXPECT_EQ(conversation.stream().stats().resyncs, 0u) << tails;
@@ -435,14 +435,14 @@ TEST_P(RoleTest, ResponseHeadersCutBeforeAnyFramingFieldEndAtTheNextResponse) {
   uint64_t first_end = conversation.NextTs();
   conversation.Responses(Capture(response, 512, true, first_end));
   conversation.Requests(Get("/b"));
-  EXPECT_TRUE(conversation.exchanges().empty());
+  EXPECT_TRUE(conversation.results().empty());
   uint64_t second_end = conversation.NextTs();
   conversation.Responses(Capture(response, 512, true, second_end));
-  ASSERT_EQ(conversation.exchanges().size(), 1u);
-  EXPECT_EQ(conversation.exchanges()[0].response.last_byte_ns, first_end);
+  ASSERT_EQ(conversation.results().size(), 1u);
+  EXPECT_EQ(conversation.results()[0].response.last_byte_ns, first_end);
   conversation.Close();
-  ASSERT_EQ(conversation.exchanges().size(), 2u);
-  EXPECT_EQ(conversation.exchanges()[1].response.last_byte_ns, second_end);
+  ASSERT_EQ(conversation.results().size(), 2u);
+  EXPECT_EQ(conversation.results()[1].response.last_byte_ns, second_end);
   EXPECT_EQ(conversation.stream().stats().resyncs, 0u);
 }
 
@@ -455,7 +455,7 @@ TEST_P(RoleTest, HeaderBlockOverTheCapIsTruncatedNotBuffered) {
   conversation.Responses(Ok("ok"));
   conversation.Requests(Get("/small"));
   conversation.Responses(Ok("ok"));
-  const std::vector<Exchange>& exchanges = conversation.exchanges();
+  const std::vector<Exchange>& exchanges = conversation.results();
   ExpectExchanges(exchanges, {{"GET", "/huge", 200}, {"GET", "/small", 200}}, 2);
   EXPECT_TRUE(exchanges[0].request.headers_truncated);
   EXPECT_FALSE(exchanges[1].request.headers_truncated);
@@ -466,7 +466,7 @@ TEST_P(RoleTest, StoredTargetsAreBounded) {
   std::string target = "/" + Body(kMaxTargetBytes * 2, 't');
   conversation.Requests(Get(target));
   conversation.Responses(Ok("ok"));
-  const std::vector<Exchange>& exchanges = conversation.exchanges();
+  const std::vector<Exchange>& exchanges = conversation.results();
   ASSERT_EQ(exchanges.size(), 1u);
   EXPECT_EQ(exchanges[0].request.target, target.substr(0, kMaxTargetBytes));
 }
@@ -482,7 +482,7 @@ TEST_P(RoleTest, WebsocketUpgradeStopsParsing) {
   conversation.Requests(Bytes("\x81\x85\x37\xfa\x21\x3d\x7f\x9f\x4d\x51\x58"));
   conversation.Requests(Get("/not/http/anymore"));
   conversation.Responses(Ok("nope"));
-  const std::vector<Exchange>& exchanges = conversation.exchanges();
+  const std::vector<Exchange>& exchanges = conversation.results();
   ExpectExchanges(exchanges, {{"GET", "/chat", 101}}, 1);
   EXPECT_TRUE(exchanges[0].request.websocket_upgrade);
   EXPECT_TRUE(conversation.stream().upgraded());
@@ -497,7 +497,7 @@ TEST_P(RoleTest, H2cUpgradeIsNotWebsocket) {
       "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n");
   conversation.Responses("HTTP/1.1 101 Switching Protocols\r\nUpgrade: h2c\r\n\r\n");
   conversation.Requests("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n");
-  EXPECT_EQ(conversation.exchanges().size(), 1u);
+  EXPECT_EQ(conversation.results().size(), 1u);
   EXPECT_TRUE(conversation.stream().upgraded());
   EXPECT_FALSE(conversation.stream().websocket());
   EXPECT_EQ(conversation.stream().resyncs(), 0u);
@@ -509,7 +509,7 @@ TEST_P(RoleTest, DeclinedUpgradeKeepsParsing) {
   conversation.Responses(Ok("no websocket here", "400 Bad Request"));
   conversation.Requests(Get("/next"));
   conversation.Responses(Ok("ok"));
-  ExpectExchanges(conversation.exchanges(), {{"GET", "/chat", 400}, {"GET", "/next", 200}}, 2);
+  ExpectExchanges(conversation.results(), {{"GET", "/chat", 400}, {"GET", "/next", 200}}, 2);
   EXPECT_FALSE(conversation.stream().upgraded());
 }
 
@@ -518,7 +518,7 @@ TEST_P(RoleTest, ConnectTunnelStopsParsing) {
   conversation.Requests("CONNECT db.internal:5432 HTTP/1.1\r\nHost: db.internal:5432\r\n\r\n");
   conversation.Responses("HTTP/1.1 200 Connection Established\r\n\r\n");
   conversation.Requests(Bytes("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1"));
-  ExpectExchanges(conversation.exchanges(), {{"CONNECT", "db.internal:5432", 200}}, 1);
+  ExpectExchanges(conversation.results(), {{"CONNECT", "db.internal:5432", 200}}, 1);
   EXPECT_TRUE(conversation.stream().upgraded());
   EXPECT_FALSE(conversation.stream().websocket());
   EXPECT_EQ(conversation.stream().resyncs(), 0u);
@@ -530,9 +530,9 @@ TEST_P(RoleTest, Http10ResponseWithoutLengthEndsAtClose) {
   conversation.Responses("HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\nsome");
   conversation.Responses(" more");
   uint64_t last_byte_ns = conversation.last_ts();
-  EXPECT_TRUE(conversation.exchanges().empty());
+  EXPECT_TRUE(conversation.results().empty());
   conversation.Close();
-  const std::vector<Exchange>& exchanges = conversation.exchanges();
+  const std::vector<Exchange>& exchanges = conversation.results();
   ASSERT_EQ(exchanges.size(), 1u);
   EXPECT_EQ(exchanges[0].request.minor_version, 0);
   EXPECT_EQ(exchanges[0].response.last_byte_ns, last_byte_ns);
@@ -547,7 +547,7 @@ TEST_P(RoleTest, OutstandingRequestsAreBoundedAndPairingSurvivesEviction) {
   EXPECT_EQ(conversation.stream().outstanding_requests(), kMaxOutstandingRequests);
   EXPECT_EQ(conversation.stream().stats().evicted_requests, 76u);
   for (size_t i = 0; i < total; ++i) conversation.Responses(Ok(std::to_string(i)));
-  const std::vector<Exchange>& exchanges = conversation.exchanges();
+  const std::vector<Exchange>& exchanges = conversation.results();
   ASSERT_EQ(exchanges.size(), kMaxOutstandingRequests);
   EXPECT_EQ(exchanges.front().request.target, "/r/76");
   EXPECT_EQ(exchanges.back().request.target, "/r/" + std::to_string(total - 1));
@@ -558,7 +558,7 @@ TEST_P(RoleTest, GarbageBeforeARequestIsSkippedAndCounted) {
   Conversation conversation(GetParam());
   conversation.Requests(Bytes("\x00\x01\x02 binary junk\r\nmore junk\r\n") + Get("/ok"));
   conversation.Responses(Ok("ok"));
-  ExpectExchanges(conversation.exchanges(), {{"GET", "/ok", 200}}, 1);
+  ExpectExchanges(conversation.results(), {{"GET", "/ok", 200}}, 1);
   EXPECT_EQ(conversation.stream().resyncs(), 1u);
 }
 
@@ -566,7 +566,7 @@ TEST_P(RoleTest, GarbageByteByByteThenRequestInTheSameStream) {
   Conversation conversation(GetParam());
   conversation.RequestsByteByByte("xyz\nGET /late HTTP/1.1\r\n\r\n");
   conversation.Responses(Ok("ok"));
-  ExpectExchanges(conversation.exchanges(), {{"GET", "/late", 200}}, 1);
+  ExpectExchanges(conversation.results(), {{"GET", "/late", 200}}, 1);
   EXPECT_EQ(conversation.stream().resyncs(), 1u);
 }
 
@@ -576,7 +576,7 @@ TEST_P(RoleTest, LostResponseTakesItsRequestAlong) {
   conversation.Responses("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nabcdeXX");
   conversation.Requests(Get("/2"));
   conversation.Responses(Ok("two"));
-  ExpectExchanges(conversation.exchanges(), {{"GET", "/2", 200}}, 1);
+  ExpectExchanges(conversation.results(), {{"GET", "/2", 200}}, 1);
   EXPECT_EQ(conversation.stream().stats().resyncs, 1u);
   EXPECT_EQ(conversation.stream().stats().lost_responses, 1u);
 }
@@ -588,7 +588,7 @@ TEST_P(RoleTest, CandidatesThatFailDuringOneLossCountOnce) {
       "HTTP/1.1 200 OK\r\nnot a field\r\n\r\n"
       "junk\nHTTP/1.1 200 OK\r\nstill not a field\r\n\r\n");
   conversation.Responses(Ok("two"));
-  ExpectExchanges(conversation.exchanges(), {{"GET", "/2", 200}}, 1);
+  ExpectExchanges(conversation.results(), {{"GET", "/2", 200}}, 1);
   EXPECT_EQ(conversation.stream().stats().resyncs, 1u);
   EXPECT_EQ(conversation.stream().stats().lost_responses, 1u);
 }
@@ -599,7 +599,7 @@ TEST_P(RoleTest, MessageStartingInAGapIsLostThenSyncIsFoundAgain) {
   conversation.Responses(Capture(Ok("one"), 0, true, conversation.NextTs()));  // nothing captured
   conversation.Requests(Get("/2"));
   conversation.Responses(Ok("two"));
-  ExpectExchanges(conversation.exchanges(), {{"GET", "/2", 200}}, 1);
+  ExpectExchanges(conversation.results(), {{"GET", "/2", 200}}, 1);
   EXPECT_EQ(conversation.stream().stats().resyncs, 1u);
 }
 
@@ -608,7 +608,7 @@ TEST_P(RoleTest, ResponseWithoutARequestIsCountedNotPaired) {
   conversation.Responses(Ok("attached late"));
   conversation.Requests(Get("/1"));
   conversation.Responses(Ok("one"));
-  ExpectExchanges(conversation.exchanges(), {{"GET", "/1", 200}}, 1);
+  ExpectExchanges(conversation.results(), {{"GET", "/1", 200}}, 1);
   EXPECT_EQ(conversation.stream().stats().unmatched_responses, 1u);
 }
 
@@ -619,8 +619,8 @@ TEST_P(RoleTest, ResponseThatBeganBeforeTheRequestDoesNotAnswerIt) {
   conversation.Requests(Whole(Get("/1"), 200));
   conversation.Responses(Whole(stale.substr(10), 300));
   conversation.Responses(Whole(Ok("one"), 400));
-  ExpectExchanges(conversation.exchanges(), {{"GET", "/1", 200}}, 1);
-  EXPECT_EQ(conversation.exchanges()[0].response.first_byte_ns, 400u);
+  ExpectExchanges(conversation.results(), {{"GET", "/1", 200}}, 1);
+  EXPECT_EQ(conversation.results()[0].response.first_byte_ns, 400u);
   EXPECT_EQ(conversation.stream().stats().unmatched_responses, 1u);
 }
 
@@ -629,7 +629,7 @@ TEST_P(RoleTest, NeverStallsOnLongGarbage) {
   conversation.Requests(Body(200000, 'G'));
   conversation.Requests(Get("/after"));
   conversation.Responses(Ok("ok"));
-  ExpectExchanges(conversation.exchanges(), {{"GET", "/after", 200}}, 1);
+  ExpectExchanges(conversation.results(), {{"GET", "/after", 200}}, 1);
 }
 
 TEST_P(RoleTest, NothingIsParsedAfterClose) {
@@ -637,7 +637,7 @@ TEST_P(RoleTest, NothingIsParsedAfterClose) {
   conversation.Requests(Get("/1"));
   conversation.Close();
   conversation.Responses(Ok("late"));
-  EXPECT_TRUE(conversation.exchanges().empty());
+  EXPECT_TRUE(conversation.results().empty());
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // Sweeps over real captures (tests/fixtures/memcached): whole records, every prefix, every split
 // point, and capture sizes 0..4096 with the kernel's head/gap/tail rule.
 
-#include "tests/unit/protocols/memcached/fixture.h"
+#include "tests/unit/protocols/fixture.h"
 
 #include <gtest/gtest.h>
 
@@ -11,44 +11,35 @@
 
 #include "agent/protocols/memcached/limits.h"
 #include "agent/protocols/memcached/stream.h"
-#include "tests/unit/protocols/memcached/segments.h"
+#include "tests/unit/protocols/segments.h"
+#include "tests/unit/protocols/sweep.h"
 
 namespace hostlens::protocols::memcached {
 namespace {
 
-using test_util::Capture;
-using test_util::CaptureNames;
-using test_util::LoadCapture;
-using test_util::McCapture;
-using test_util::Whole;
+using test_util::FeedCaptured;
+using test_util::FeedPrefix;
+using test_util::FeedSplit;
+using test_util::TsAt;
 
-constexpr uint64_t kTsStep = 1000;
+using McCapture = test_util::CommandCapture;
 
-// Record i has ts (i + 1) * kTsStep; returns the ts of the record holding whole-offset `at`.
-uint64_t TsAt(const McCapture& capture, size_t at) {
-  size_t offset = 0;
-  for (size_t i = 0; i < capture.records.size(); ++i) {
-    offset += capture.records[i].bytes.size();
-    if (at < offset) return (i + 1) * kTsStep;
-  }
-  return 0;
-}
-
-Direction DirectionOf(const test_util::CaptureRecord& r) {
-  return r.from_client ? Direction::kEgress : Direction::kIngress;
+std::vector<std::string> CaptureNames() { return test_util::CaptureNames("memcached"); }
+McCapture LoadCapture(const std::string& name) {
+  return test_util::LoadCommandCapture("memcached", name);
 }
 
 void ExpectSame(const McCapture& capture, const std::vector<Command>& got, size_t count,
                 bool check_ts) {
   ASSERT_EQ(got.size(), count);
   for (size_t i = 0; i < count; ++i) {
-    const auto& want = capture.commands[i];
+    const auto& want = capture.expected[i];
     SCOPED_TRACE("command " + std::to_string(i) + ": " + want.name);
     EXPECT_EQ(got[i].name, want.name);
     EXPECT_EQ(got[i].error_type, want.error_type);
     EXPECT_EQ(got[i].keys_looked_up, want.keys);
     EXPECT_EQ(got[i].hits, want.hits);
-    EXPECT_EQ(got[i].noreply, want.noreply);
+    EXPECT_EQ(got[i].noreply, want.flag);
     EXPECT_LE(got[i].start_ns, got[i].end_ns);
     if (check_ts) {
       EXPECT_EQ(got[i].end_ns, TsAt(capture, want.end - 1));
@@ -63,12 +54,12 @@ void ExpectSubsequence(const McCapture& capture, const std::vector<Command>& got
   for (const Command& c : got) {
     EXPECT_LE(c.start_ns, c.end_ns);
     if (c.noreply) continue;  // reported when sent, also when the rest is lost
-    while (next < capture.commands.size() && capture.commands[next].name != c.name &&
+    while (next < capture.expected.size() && capture.expected[next].name != c.name &&
            c.name != "_OTHER") {
       ++next;
     }
-    ASSERT_LT(next, capture.commands.size()) << "not recorded (in this order): " << c.name;
-    EXPECT_GE(c.end_ns, TsAt(capture, capture.commands[next].end - 1)) << c.name;
+    ASSERT_LT(next, capture.expected.size()) << "not recorded (in this order): " << c.name;
+    EXPECT_GE(c.end_ns, TsAt(capture, capture.expected[next].end - 1)) << c.name;
     ++next;
   }
 }
@@ -84,14 +75,10 @@ class FixtureTest : public testing::TestWithParam<std::string> {
 };
 
 TEST_P(FixtureTest, WholeRecordsYieldTheRecordedCommands) {
-  ASSERT_FALSE(capture_.commands.empty());
+  ASSERT_FALSE(capture_.expected.empty());
   Stream stream;
-  for (size_t i = 0; i < capture_.records.size(); ++i) {
-    const auto& r = capture_.records[i];
-    auto seg = Whole(r.bytes, (i + 1) * kTsStep);
-    stream.OnSegment(DirectionOf(r), seg.view());
-  }
-  ExpectSame(capture_, stream.TakeCommands(), capture_.commands.size(), true);
+  FeedPrefix(stream, capture_);
+  ExpectSame(capture_, stream.TakeCommands(), capture_.expected.size(), true);
   StreamStats stats = stream.stats();
   EXPECT_EQ(stats.resyncs, 0u);
   EXPECT_EQ(stats.unmatched_responses, 0u);
@@ -105,16 +92,9 @@ TEST_P(FixtureTest, EveryPrefixYieldsExactlyTheCompleteCommands) {
   size_t total = capture_.size();
   for (size_t cut = 0; cut <= total; cut += Step()) {
     Stream stream;
-    size_t offset = 0;
-    for (size_t i = 0; i < capture_.records.size() && offset < cut; ++i) {
-      const auto& r = capture_.records[i];
-      std::string_view bytes = std::string_view(r.bytes).substr(0, cut - offset);
-      auto seg = Whole(bytes, (i + 1) * kTsStep);
-      stream.OnSegment(DirectionOf(r), seg.view());
-      offset += r.bytes.size();
-    }
+    FeedPrefix(stream, capture_, cut);
     size_t complete = 0;
-    while (complete < capture_.commands.size() && capture_.commands[complete].end <= cut) {
+    while (complete < capture_.expected.size() && capture_.expected[complete].end <= cut) {
       ++complete;
     }
     SCOPED_TRACE("cut at " + std::to_string(cut));
@@ -130,24 +110,9 @@ TEST_P(FixtureTest, EverySplitPointYieldsTheRecordedCommands) {
   size_t total = capture_.size();
   for (size_t split = 0; split < total; split += Step()) {
     Stream stream;
-    size_t offset = 0;
-    for (size_t i = 0; i < capture_.records.size(); ++i) {
-      const auto& r = capture_.records[i];
-      std::string_view bytes = r.bytes;
-      uint64_t ts = (i + 1) * kTsStep;
-      if (split > offset && split < offset + bytes.size()) {
-        auto first = Whole(bytes.substr(0, split - offset), ts);
-        auto second = Whole(bytes.substr(split - offset), ts);
-        stream.OnSegment(DirectionOf(r), first.view());
-        stream.OnSegment(DirectionOf(r), second.view());
-      } else {
-        auto seg = Whole(bytes, ts);
-        stream.OnSegment(DirectionOf(r), seg.view());
-      }
-      offset += bytes.size();
-    }
+    FeedSplit(stream, capture_, split);
     SCOPED_TRACE("split at " + std::to_string(split));
-    ExpectSame(capture_, stream.TakeCommands(), capture_.commands.size(), true);
+    ExpectSame(capture_, stream.TakeCommands(), capture_.expected.size(), true);
     EXPECT_EQ(stream.stats().resyncs, 0u);
     if (HasFailure()) return;
   }
@@ -165,23 +130,17 @@ size_t SweepCaptureSizes(const McCapture& capture, bool cut_commands) {
       64, std::max(capture.records[n - 1].bytes.size(), capture.records[n - 2].bytes.size()));
   for (size_t limit = 0; limit <= 4096; limit += (limit < 256 ? 1 : 61)) {
     Stream stream;
-    for (size_t i = 0; i < capture.records.size(); ++i) {
-      const auto& r = capture.records[i];
-      auto seg = (r.from_client && !cut_commands)
-                     ? Whole(r.bytes, (i + 1) * kTsStep)
-                     : Capture(r.bytes, limit, true, (i + 1) * kTsStep);
-      stream.OnSegment(DirectionOf(r), seg.view());
-    }
+    FeedCaptured(stream, capture, limit, cut_commands);
     SCOPED_TRACE("capture size " + std::to_string(limit));
     std::vector<Command> got = stream.TakeCommands();
     if (stream.stats().resyncs == 0) {
       ++exact;
-      ExpectSame(capture, got, capture.commands.size(), true);
+      ExpectSame(capture, got, capture.expected.size(), true);
     } else {
-      EXPECT_LE(got.size(), capture.commands.size());
+      EXPECT_LE(got.size(), capture.expected.size());
       ExpectSubsequence(capture, got);
       if (limit >= last_fits) {
-        const auto& want = capture.commands.back();
+        const auto& want = capture.expected.back();
         EXPECT_TRUE(!got.empty() && got.back().name == want.name && got.back().hits == want.hits &&
                     got.back().end_ns == TsAt(capture, want.end - 1))
             << "last command not found again: " << want.name;
@@ -218,14 +177,10 @@ TEST_P(FixtureTest, EveryCaptureSizeBothWays) {
 TEST(LargeValueTest, FramingHoldsAcrossTheValue) {
   McCapture capture = LoadCapture("large_value");
   Stream stream;
-  for (size_t i = 0; i < capture.records.size(); ++i) {
-    const auto& r = capture.records[i];
-    auto seg = Capture(r.bytes, 256, true, (i + 1) * kTsStep);
-    stream.OnSegment(DirectionOf(r), seg.view());
-  }
+  FeedCaptured(stream, capture, 256, true);
   std::vector<Command> got = stream.TakeCommands();
   EXPECT_EQ(stream.stats().resyncs, 0u);
-  ExpectSame(capture, got, capture.commands.size(), true);
+  ExpectSame(capture, got, capture.expected.size(), true);
 }
 
 INSTANTIATE_TEST_SUITE_P(Captures, FixtureTest, testing::ValuesIn(CaptureNames()),

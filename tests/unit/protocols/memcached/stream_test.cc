@@ -9,13 +9,13 @@
 
 #include "agent/protocols/memcached/limits.h"
 #include "agent/protocols/memcached/parse.h"
-#include "tests/unit/protocols/memcached/segments.h"
+#include "tests/unit/protocols/segments.h"
 
 namespace hostlens::protocols::memcached {
 namespace {
 
 using test_util::Capture;
-using test_util::Conversation;
+using Conversation = test_util::Conversation<Stream, &Stream::TakeCommands>;
 
 std::vector<std::string> Names(const std::vector<Command>& commands) {
   std::vector<std::string> names;
@@ -37,9 +37,9 @@ TEST(MemcachedParseTest, LooksLikeMemcachedCommand) {
 
 TEST(MemcachedStreamTest, MultiKeyGetCountsHitsPerKey) {
   Conversation c;
-  c.Client("get a b c d\r\n");
-  c.Server("VALUE a 0 2\r\nxx\r\nVALUE c 5 5\r\nEND\r\n\r\nEND\r\n");
-  const auto& got = c.commands();
+  c.Requests("get a b c d\r\n");
+  c.Responses("VALUE a 0 2\r\nxx\r\nVALUE c 5 5\r\nEND\r\n\r\nEND\r\n");
+  const auto& got = c.results();
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].name, "get");
   EXPECT_EQ(got[0].keys_looked_up, 4u);
@@ -49,10 +49,10 @@ TEST(MemcachedStreamTest, MultiKeyGetCountsHitsPerKey) {
 
 TEST(MemcachedStreamTest, StorageStatuses) {
   Conversation c;
-  c.Client("set k 0 0 5\r\nhello\r\nadd k 0 0 1\r\nx\r\ncas k 0 0 1 99\r\ny\r\n");
-  c.Client("delete nope\r\nincr n 1\r\ntouch k 10\r\n");
-  c.Server("STORED\r\nNOT_STORED\r\nEXISTS\r\nNOT_FOUND\r\n42\r\nTOUCHED\r\n");
-  const auto& got = c.commands();
+  c.Requests("set k 0 0 5\r\nhello\r\nadd k 0 0 1\r\nx\r\ncas k 0 0 1 99\r\ny\r\n");
+  c.Requests("delete nope\r\nincr n 1\r\ntouch k 10\r\n");
+  c.Responses("STORED\r\nNOT_STORED\r\nEXISTS\r\nNOT_FOUND\r\n42\r\nTOUCHED\r\n");
+  const auto& got = c.results();
   EXPECT_EQ(Names(got), (Names_t{"set", "add", "cas", "delete", "incr", "touch"}));
   ASSERT_EQ(got.size(), 6u);
   EXPECT_EQ(got[0].result, "STORED");
@@ -65,10 +65,10 @@ TEST(MemcachedStreamTest, StorageStatuses) {
 
 TEST(MemcachedStreamTest, NoreplyCommandsExpectNoResponse) {
   Conversation c;
-  c.Client("set a 0 0 1 noreply\r\n1\r\ndelete b noreply\r\nget a\r\n");
-  EXPECT_EQ(Names(c.commands()), (Names_t{"set", "delete"}));
-  c.Server("VALUE a 0 1\r\n1\r\nEND\r\n");
-  const auto& got = c.commands();
+  c.Requests("set a 0 0 1 noreply\r\n1\r\ndelete b noreply\r\nget a\r\n");
+  EXPECT_EQ(Names(c.results()), (Names_t{"set", "delete"}));
+  c.Responses("VALUE a 0 1\r\n1\r\nEND\r\n");
+  const auto& got = c.results();
   ASSERT_EQ(got.size(), 3u);
   EXPECT_TRUE(got[0].noreply);
   EXPECT_EQ(got[2].hits, 1u);
@@ -76,13 +76,13 @@ TEST(MemcachedStreamTest, NoreplyCommandsExpectNoResponse) {
 
 TEST(MemcachedStreamTest, ErrorsGiveTheirType) {
   Conversation c;
-  c.Client("bogus\r\n");
-  c.Server("ERROR\r\n");
-  c.Client("set k 0 0 zz\r\n");
-  c.Server("CLIENT_ERROR bad command line format\r\n");
-  c.Client("get k\r\n");
-  c.Server("SERVER_ERROR out of memory\r\n");
-  const auto& got = c.commands();
+  c.Requests("bogus\r\n");
+  c.Responses("ERROR\r\n");
+  c.Requests("set k 0 0 zz\r\n");
+  c.Responses("CLIENT_ERROR bad command line format\r\n");
+  c.Requests("get k\r\n");
+  c.Responses("SERVER_ERROR out of memory\r\n");
+  const auto& got = c.results();
   EXPECT_EQ(Names(got), (Names_t{"_OTHER", "set", "get"}));
   ASSERT_EQ(got.size(), 3u);
   EXPECT_EQ(got[0].error_type, "ERROR");
@@ -93,9 +93,9 @@ TEST(MemcachedStreamTest, ErrorsGiveTheirType) {
 
 TEST(MemcachedStreamTest, MetaCommands) {
   Conversation c;
-  c.Client("ms k 2 T0\r\nhi\r\nmg k v\r\nmg k\r\nmg nope v\r\nmd k\r\nma n\r\nmn\r\n");
-  c.Server("HD\r\nVA 2\r\nhi\r\nHD\r\nEN\r\nHD\r\nNF\r\nMN\r\n");
-  const auto& got = c.commands();
+  c.Requests("ms k 2 T0\r\nhi\r\nmg k v\r\nmg k\r\nmg nope v\r\nmd k\r\nma n\r\nmn\r\n");
+  c.Responses("HD\r\nVA 2\r\nhi\r\nHD\r\nEN\r\nHD\r\nNF\r\nMN\r\n");
+  const auto& got = c.results();
   EXPECT_EQ(Names(got), (Names_t{"ms", "mg", "mg", "mg", "md", "ma", "mn"}));
   ASSERT_EQ(got.size(), 7u);
   EXPECT_EQ(got[1].hits, 1u);
@@ -108,15 +108,15 @@ TEST(MemcachedStreamTest, MetaCommands) {
 TEST(MemcachedStreamTest, LargeValueBetweenSmallCommands) {
   Conversation c;
   std::string big(1 << 20, 'v');
-  c.Client(Capture("set big 0 0 1048576\r\n" + big + "\r\n", 256, true, c.NextTs()));
-  c.Client("get a\r\n");
-  c.Server("STORED\r\n");
-  c.Server("END\r\n");
-  c.Client("get big a\r\n");
-  c.Server(Capture("VALUE big 0 1048576\r\n" + big + "\r\nEND\r\n", 256, true, c.NextTs()));
-  c.Client("delete big\r\n");
-  c.Server("DELETED\r\n");
-  const auto& got = c.commands();
+  c.Requests(Capture("set big 0 0 1048576\r\n" + big + "\r\n", 256, true, c.NextTs()));
+  c.Requests("get a\r\n");
+  c.Responses("STORED\r\n");
+  c.Responses("END\r\n");
+  c.Requests("get big a\r\n");
+  c.Responses(Capture("VALUE big 0 1048576\r\n" + big + "\r\nEND\r\n", 256, true, c.NextTs()));
+  c.Requests("delete big\r\n");
+  c.Responses("DELETED\r\n");
+  const auto& got = c.results();
   EXPECT_EQ(Names(got), (Names_t{"set", "get", "get", "delete"}));
   ASSERT_EQ(got.size(), 4u);
   EXPECT_EQ(got[2].keys_looked_up, 2u);
@@ -128,13 +128,13 @@ TEST(MemcachedStreamTest, LostFramingRecovers) {
   Conversation c;
   std::string batch;
   for (int i = 0; i < 100; ++i) batch += "get key" + std::to_string(i) + "\r\n";
-  c.Client(Capture(batch, 64, true, c.NextTs()));
+  c.Requests(Capture(batch, 64, true, c.NextTs()));
   std::string ends;
   for (int i = 0; i < 100; ++i) ends += "END\r\n";
-  c.Server(ends);
-  c.Client("get k\r\n");
-  c.Server("VALUE k 0 1\r\nx\r\nEND\r\n");
-  const auto& got = c.commands();
+  c.Responses(ends);
+  c.Requests("get k\r\n");
+  c.Responses("VALUE k 0 1\r\nx\r\nEND\r\n");
+  const auto& got = c.results();
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.back().hits, 1u);
   EXPECT_EQ(c.stream().stats().resyncs, 1u);
@@ -145,7 +145,7 @@ TEST(MemcachedStreamTest, PendingIsBounded) {
   Conversation c;
   std::string batch;
   for (size_t i = 0; i < kMaxPending + 5; ++i) batch += "version\r\n";
-  c.Client(batch);
+  c.Requests(batch);
   EXPECT_EQ(c.stream().pending(), kMaxPending);
   EXPECT_EQ(c.stream().stats().evicted_requests, 5u);
 }

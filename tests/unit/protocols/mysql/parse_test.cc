@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "tests/unit/protocols/mysql/fixture.h"
+#include "tests/unit/protocols/fixture.h"
 #include "tests/unit/protocols/mysql/wire.h"
 
 namespace hostlens::protocols::mysql {
@@ -164,8 +164,8 @@ TEST(FieldsTest, PlausiblePacketStart) {
 }
 
 TEST(DetectionTest, RealGreetingsAreMysql) {
-  for (const std::string& name : test_util::CaptureNames()) {
-    auto capture = test_util::LoadCapture(name);
+  for (const std::string& name : test_util::CaptureNames("mysql")) {
+    auto capture = test_util::LoadSqlCapture("mysql", name);
     for (const auto& r : capture.records) {
       if (r.from_client) continue;
       SCOPED_TRACE(name);

@@ -7,8 +7,12 @@
 #include <string_view>
 
 #include "agent/protocols/mysql/parse.h"
+#include "tests/unit/protocols/segments.h"
 
 namespace hostlens::protocols::mysql::test_util {
+
+// The shared helpers (segments.h, fixture.h) stay reachable as test_util::X next to these.
+using namespace ::hostlens::protocols::test_util;
 
 inline std::string Le(uint64_t v, size_t n) {
   std::string out;

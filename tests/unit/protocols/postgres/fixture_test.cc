@@ -1,45 +1,37 @@
 // Sweeps over real captures (tests/fixtures/postgres): whole records, every prefix, every split
 // point, and every capture size 0..4096 with the kernel's head/gap/tail rule.
 
+#include "tests/unit/protocols/fixture.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "agent/protocols/postgres/stream.h"
-#include "tests/unit/protocols/postgres/fixture.h"
-#include "tests/unit/protocols/postgres/segments.h"
+#include "tests/unit/protocols/segments.h"
+#include "tests/unit/protocols/sweep.h"
 
 namespace hostlens::protocols::postgres {
 namespace {
 
-using test_util::Capture;
-using test_util::CaptureNames;
-using test_util::LoadCapture;
-using test_util::PgCapture;
-using test_util::Whole;
+using test_util::FeedCaptured;
+using test_util::FeedPrefix;
+using test_util::FeedSplit;
+using test_util::TsAt;
 
-constexpr uint64_t kTsStep = 1000;
+using PgCapture = test_util::SqlCapture;
 
-// Record i has ts (i + 1) * kTsStep; returns the ts of the record holding whole-offset `at`.
-uint64_t TsAt(const PgCapture& capture, size_t at) {
-  size_t offset = 0;
-  for (size_t i = 0; i < capture.records.size(); ++i) {
-    offset += capture.records[i].bytes.size();
-    if (at < offset) return (i + 1) * kTsStep;
-  }
-  return 0;
-}
-
-Direction DirectionOf(const test_util::CaptureRecord& r) {
-  return r.from_client ? Direction::kEgress : Direction::kIngress;
+std::vector<std::string> CaptureNames() { return test_util::CaptureNames("postgres"); }
+PgCapture LoadCapture(const std::string& name) {
+  return test_util::LoadSqlCapture("postgres", name);
 }
 
 void ExpectSame(const PgCapture& capture, const std::vector<Query>& got, size_t count,
                 bool check_ts) {
   ASSERT_EQ(got.size(), count);
   for (size_t i = 0; i < count; ++i) {
-    const auto& want = capture.queries[i];
+    const auto& want = capture.expected[i];
     SCOPED_TRACE("query " + std::to_string(i) + ": " + want.sql);
     EXPECT_EQ(got[i].sql, want.sql);
     EXPECT_FALSE(got[i].sql_truncated);
@@ -60,14 +52,10 @@ class FixtureTest : public testing::TestWithParam<std::string> {
 };
 
 TEST_P(FixtureTest, WholeRecordsYieldTheRecordedQueries) {
-  ASSERT_FALSE(capture_.queries.empty());
+  ASSERT_FALSE(capture_.expected.empty());
   Stream stream;
-  for (size_t i = 0; i < capture_.records.size(); ++i) {
-    const auto& r = capture_.records[i];
-    auto seg = Whole(r.bytes, (i + 1) * kTsStep);
-    stream.OnSegment(DirectionOf(r), seg.view());
-  }
-  ExpectSame(capture_, stream.TakeQueries(), capture_.queries.size(), true);
+  FeedPrefix(stream, capture_);
+  ExpectSame(capture_, stream.TakeQueries(), capture_.expected.size(), true);
   StreamStats stats = stream.stats();
   EXPECT_EQ(stats.resyncs, 0u);
   EXPECT_EQ(stats.unmatched_responses, 0u);
@@ -81,16 +69,9 @@ TEST_P(FixtureTest, EveryPrefixYieldsExactlyTheCompleteQueries) {
   size_t step = Small() ? 1 : 997;
   for (size_t cut = 0; cut <= total; cut += step) {
     Stream stream;
-    size_t offset = 0;
-    for (size_t i = 0; i < capture_.records.size() && offset < cut; ++i) {
-      const auto& r = capture_.records[i];
-      std::string_view bytes = std::string_view(r.bytes).substr(0, cut - offset);
-      auto seg = Whole(bytes, (i + 1) * kTsStep);
-      stream.OnSegment(DirectionOf(r), seg.view());
-      offset += r.bytes.size();
-    }
+    FeedPrefix(stream, capture_, cut);
     size_t complete = 0;
-    while (complete < capture_.queries.size() && capture_.queries[complete].end <= cut) {
+    while (complete < capture_.expected.size() && capture_.expected[complete].end <= cut) {
       ++complete;
     }
     SCOPED_TRACE("cut at " + std::to_string(cut));
@@ -105,24 +86,9 @@ TEST_P(FixtureTest, EverySplitPointYieldsTheRecordedQueries) {
   size_t step = Small() ? 1 : 997;
   for (size_t split = 0; split < total; split += step) {
     Stream stream;
-    size_t offset = 0;
-    for (size_t i = 0; i < capture_.records.size(); ++i) {
-      const auto& r = capture_.records[i];
-      std::string_view bytes = r.bytes;
-      uint64_t ts = (i + 1) * kTsStep;
-      if (split > offset && split < offset + bytes.size()) {
-        auto first = Whole(bytes.substr(0, split - offset), ts);
-        auto second = Whole(bytes.substr(split - offset), ts);
-        stream.OnSegment(DirectionOf(r), first.view());
-        stream.OnSegment(DirectionOf(r), second.view());
-      } else {
-        auto seg = Whole(bytes, ts);
-        stream.OnSegment(DirectionOf(r), seg.view());
-      }
-      offset += bytes.size();
-    }
+    FeedSplit(stream, capture_, split);
     SCOPED_TRACE("split at " + std::to_string(split));
-    ExpectSame(capture_, stream.TakeQueries(), capture_.queries.size(), true);
+    ExpectSame(capture_, stream.TakeQueries(), capture_.expected.size(), true);
     EXPECT_EQ(stream.stats().resyncs, 0u);
     if (HasFailure()) return;
   }
@@ -139,23 +105,16 @@ TEST_P(FixtureTest, EveryReplyCaptureSizeKeepsEveryQueryAndItsEnd) {
   size_t exact_sizes = 0;
   for (size_t limit = 0; limit <= 4096; limit += (limit < 256 ? 1 : 61)) {
     Stream stream;
-    bool tails_kept = true;
-    for (size_t i = 0; i < capture_.records.size(); ++i) {
-      const auto& r = capture_.records[i];
-      size_t n = r.bytes.size();
-      if (!r.from_client && n > limit && n < limit + test_util::kTailBytes) tails_kept = false;
-      auto seg = r.from_client ? Whole(r.bytes, (i + 1) * kTsStep)
-                               : Capture(r.bytes, limit, true, (i + 1) * kTsStep);
-      stream.OnSegment(DirectionOf(r), seg.view());
-    }
+    bool tails_kept = test_util::RepliesKeepTails(capture_, limit);
+    FeedCaptured(stream, capture_, limit, false);
     SCOPED_TRACE("capture size " + std::to_string(limit));
     std::vector<Query> got = stream.TakeQueries();
     bool lost = stream.stats().resyncs > 0;
     if (!tails_kept || (skips && lost)) {
-      EXPECT_LE(got.size(), capture_.queries.size() + (skips ? 1 : 0));
+      EXPECT_LE(got.size(), capture_.expected.size() + (skips ? 1 : 0));
       for (const Query& q : got) {
         bool known = false;
-        for (const auto& want : capture_.queries) {
+        for (const auto& want : capture_.expected) {
           known |= want.sql == q.sql && TsAt(capture_, want.end - 1) <= q.end_ns;
         }
         EXPECT_TRUE(known || skips) << q.sql;
@@ -164,9 +123,9 @@ TEST_P(FixtureTest, EveryReplyCaptureSizeKeepsEveryQueryAndItsEnd) {
       continue;
     }
     ++exact_sizes;
-    ASSERT_EQ(got.size(), capture_.queries.size());
+    ASSERT_EQ(got.size(), capture_.expected.size());
     for (size_t i = 0; i < got.size(); ++i) {
-      const auto& want = capture_.queries[i];
+      const auto& want = capture_.expected[i];
       EXPECT_EQ(got[i].sql, want.sql);
       EXPECT_EQ(got[i].prepared, want.prepared);
       EXPECT_EQ(got[i].end_ns, TsAt(capture_, want.end - 1)) << want.sql;
@@ -185,23 +144,19 @@ TEST_P(FixtureTest, EveryReplyCaptureSizeKeepsEveryQueryAndItsEnd) {
 TEST_P(FixtureTest, EveryCaptureSizeBothWaysReportsOnlyRecordedQueries) {
   for (size_t limit = 0; limit <= 4096; limit += (limit < 256 ? 1 : 61)) {
     Stream stream;
-    for (size_t i = 0; i < capture_.records.size(); ++i) {
-      const auto& r = capture_.records[i];
-      auto seg = Capture(r.bytes, limit, true, (i + 1) * kTsStep);
-      stream.OnSegment(DirectionOf(r), seg.view());
-    }
+    FeedCaptured(stream, capture_, limit, true);
     SCOPED_TRACE("capture size " + std::to_string(limit));
     std::vector<Query> got = stream.TakeQueries();
-    EXPECT_LE(got.size(), capture_.queries.size() + 1);
+    EXPECT_LE(got.size(), capture_.expected.size() + 1);
     for (const Query& q : got) {
       EXPECT_LE(q.start_ns, q.end_ns);
       bool known = false;
-      for (const auto& want : capture_.queries) {
+      for (const auto& want : capture_.expected) {
         known |= want.sql.compare(0, q.sql.size(), q.sql) == 0;
       }
       EXPECT_TRUE(known) << q.sql;
     }
-    if (limit >= capture_.size()) ExpectSame(capture_, got, capture_.queries.size(), true);
+    if (limit >= capture_.size()) ExpectSame(capture_, got, capture_.expected.size(), true);
     if (HasFailure()) return;
   }
 }

@@ -1,12 +1,13 @@
 // Header parsers (the Pixie contract: consume only on success), field parsers and detection.
 
+#include "agent/protocols/postgres/parse.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <string_view>
 
-#include "agent/protocols/postgres/parse.h"
-#include "tests/unit/protocols/postgres/segments.h"
+#include "tests/unit/protocols/segments.h"
 
 namespace hostlens::protocols::postgres {
 namespace {

@@ -1,20 +1,21 @@
 // Stream behaviour on hand-built conversations: extended protocol and pipelines, errors, large
 // results mostly uncaptured, encryption, bounds.
 
+#include "agent/protocols/postgres/stream.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <string_view>
 
 #include "agent/protocols/postgres/limits.h"
-#include "agent/protocols/postgres/stream.h"
-#include "tests/unit/protocols/postgres/segments.h"
+#include "tests/unit/protocols/segments.h"
 
 namespace hostlens::protocols::postgres {
 namespace {
 
 using test_util::Capture;
-using test_util::Conversation;
+using Conversation = test_util::Conversation<Stream, &Stream::TakeQueries>;
 
 std::string Be32(uint32_t v) {
   return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
@@ -51,41 +52,41 @@ std::string SslRequest() { return Be32(8) + Be32(80877103); }
 
 TEST(StreamTest, StartupWithSslRefusedThenSimpleQuery) {
   Conversation c;
-  c.Frontend(SslRequest());
-  c.Backend("N");
-  c.Frontend(Startup());
-  c.Backend(Msg('R', Be32(0)) + Msg('S', Str("server_version") + Str("15")) +
-            Msg('K', Be32(1) + Be32(2)) + Ready());
+  c.Requests(SslRequest());
+  c.Responses("N");
+  c.Requests(Startup());
+  c.Responses(Msg('R', Be32(0)) + Msg('S', Str("server_version") + Str("15")) +
+              Msg('K', Be32(1) + Be32(2)) + Ready());
   uint64_t start = c.last_ts() + 1000;
-  c.Frontend(Query("select 1"));
-  c.Backend(Msg('T', std::string(2, '\0')) + DataRow(1) + Complete("SELECT 1") + Ready());
-  ASSERT_EQ(c.queries().size(), 1u);
-  EXPECT_EQ(c.queries()[0].sql, "select 1");
-  EXPECT_EQ(c.queries()[0].start_ns, start);
-  EXPECT_EQ(c.queries()[0].end_ns, c.last_ts());
-  EXPECT_FALSE(c.queries()[0].extended);
+  c.Requests(Query("select 1"));
+  c.Responses(Msg('T', std::string(2, '\0')) + DataRow(1) + Complete("SELECT 1") + Ready());
+  ASSERT_EQ(c.results().size(), 1u);
+  EXPECT_EQ(c.results()[0].sql, "select 1");
+  EXPECT_EQ(c.results()[0].start_ns, start);
+  EXPECT_EQ(c.results()[0].end_ns, c.last_ts());
+  EXPECT_FALSE(c.results()[0].extended);
 }
 
 TEST(StreamTest, SslAcceptedStopsParsing) {
   Conversation c;
-  c.Frontend(SslRequest());
-  c.Backend("S");
-  c.Frontend("\x16\x03\x01 random tls bytes");
+  c.Requests(SslRequest());
+  c.Responses("S");
+  c.Requests("\x16\x03\x01 random tls bytes");
   EXPECT_TRUE(c.stream().encrypted());
   EXPECT_TRUE(c.stream().stats().encrypted);
-  EXPECT_TRUE(c.queries().empty());
+  EXPECT_TRUE(c.results().empty());
 }
 
 TEST(StreamTest, PipelinedExecutesEndAtTheirOwnCompletionAndSkipAfterError) {
   Conversation c;
-  c.Frontend(Parse("a", "select 1") + Bind("", "a") + Execute("") + Parse("", "select 2") +
+  c.Requests(Parse("a", "select 1") + Bind("", "a") + Execute("") + Parse("", "select 2") +
              Bind("", "") + Execute("") + Parse("", "select * from nope") + Bind("", "") +
              Execute("") + Bind("", "a") + Execute("") + Sync());
-  c.Backend(Msg('1', "") + Msg('2', "") + Complete("SELECT 1"));
+  c.Responses(Msg('1', "") + Msg('2', "") + Complete("SELECT 1"));
   uint64_t first_end = c.last_ts();
-  c.Backend(Msg('1', "") + Msg('2', "") + Complete("SELECT 1"));
-  c.Backend(Error("42P01") + Ready());
-  const auto& q = c.queries();
+  c.Responses(Msg('1', "") + Msg('2', "") + Complete("SELECT 1"));
+  c.Responses(Error("42P01") + Ready());
+  const auto& q = c.results();
   ASSERT_EQ(q.size(), 3u);
   EXPECT_EQ(q[0].sql, "select 1");
   EXPECT_TRUE(q[0].prepared);
@@ -100,15 +101,15 @@ TEST(StreamTest, PipelinedExecutesEndAtTheirOwnCompletionAndSkipAfterError) {
 
 TEST(StreamTest, NamedStatementIsRememberedAcrossBatchesAndClosed) {
   Conversation c;
-  c.Frontend(Parse("s1", "update t set a = $1") + Sync());
-  c.Backend(Msg('1', "") + Ready());
+  c.Requests(Parse("s1", "update t set a = $1") + Sync());
+  c.Responses(Msg('1', "") + Ready());
   for (int i = 0; i < 3; ++i) {
-    c.Frontend(Bind("", "s1") + Execute("") + Sync());
-    c.Backend(Msg('2', "") + Complete("UPDATE 1") + Ready('T'));
+    c.Requests(Bind("", "s1") + Execute("") + Sync());
+    c.Responses(Msg('2', "") + Complete("UPDATE 1") + Ready('T'));
   }
-  c.Frontend(Msg('C', "S" + Str("s1")) + Bind("", "s1") + Execute("") + Sync());
-  c.Backend(Msg('3', "") + Error("26000") + Ready());
-  const auto& q = c.queries();
+  c.Requests(Msg('C', "S" + Str("s1")) + Bind("", "s1") + Execute("") + Sync());
+  c.Responses(Msg('3', "") + Error("26000") + Ready());
+  const auto& q = c.results();
   ASSERT_EQ(q.size(), 4u);
   for (int i = 0; i < 3; ++i) EXPECT_EQ(q[i].sql, "update t set a = $1");
   EXPECT_TRUE(q[3].sql.empty());
@@ -119,33 +120,33 @@ TEST(StreamTest, NamedStatementIsRememberedAcrossBatchesAndClosed) {
 
 TEST(StreamTest, MultiStatementQueryIsOneQueryWithFirstError) {
   Conversation c;
-  c.Frontend(Query("select 1; select 1/0; select 3"));
-  c.Backend(Complete("SELECT 1") + Error("22012") + Ready());
-  ASSERT_EQ(c.queries().size(), 1u);
-  EXPECT_EQ(c.queries()[0].sql, "select 1; select 1/0; select 3");
-  EXPECT_EQ(c.queries()[0].error_code, "22012");
+  c.Requests(Query("select 1; select 1/0; select 3"));
+  c.Responses(Complete("SELECT 1") + Error("22012") + Ready());
+  ASSERT_EQ(c.results().size(), 1u);
+  EXPECT_EQ(c.results()[0].sql, "select 1; select 1/0; select 3");
+  EXPECT_EQ(c.results()[0].error_code, "22012");
 }
 
 TEST(StreamTest, NoticesParameterStatusAndNotificationsAreNotReplies) {
   Conversation c;
-  c.Frontend(Query("listen x"));
-  c.Backend(Msg('N', "SNOTICE" + std::string(1, '\0') + "C00000" + std::string(2, '\0')) +
-            Msg('S', Str("a") + Str("b")) + Msg('A', Be32(1) + Str("x") + Str("")) +
-            Complete("LISTEN") + Ready());
-  ASSERT_EQ(c.queries().size(), 1u);
-  EXPECT_EQ(c.queries()[0].error_code, "");
+  c.Requests(Query("listen x"));
+  c.Responses(Msg('N', "SNOTICE" + std::string(1, '\0') + "C00000" + std::string(2, '\0')) +
+              Msg('S', Str("a") + Str("b")) + Msg('A', Be32(1) + Str("x") + Str("")) +
+              Complete("LISTEN") + Ready());
+  ASSERT_EQ(c.results().size(), 1u);
+  EXPECT_EQ(c.results()[0].error_code, "");
 }
 
 TEST(StreamTest, CopyInAndOutDoNotDesync) {
   Conversation c;
-  c.Frontend(Query("copy t from stdin"));
-  c.Backend(Msg('G', std::string(3, '\0')));
-  c.Frontend(Msg('d', "1\n2\n") + Msg('c', ""));
-  c.Backend(Complete("COPY 2") + Ready());
-  c.Frontend(Query("copy t to stdout"));
-  c.Backend(Msg('H', std::string(3, '\0')) + Msg('d', "1\n") + Msg('c', "") + Complete("COPY 1") +
-            Ready());
-  ASSERT_EQ(c.queries().size(), 2u);
+  c.Requests(Query("copy t from stdin"));
+  c.Responses(Msg('G', std::string(3, '\0')));
+  c.Requests(Msg('d', "1\n2\n") + Msg('c', ""));
+  c.Responses(Complete("COPY 2") + Ready());
+  c.Requests(Query("copy t to stdout"));
+  c.Responses(Msg('H', std::string(3, '\0')) + Msg('d', "1\n") + Msg('c', "") + Complete("COPY 1") +
+              Ready());
+  ASSERT_EQ(c.results().size(), 2u);
   EXPECT_EQ(c.stream().stats().resyncs, 0u);
 }
 
@@ -156,77 +157,77 @@ TEST(StreamTest, LargeResultMostlyGapEndsOnTime) {
   while (response.size() < 10 * 1024 * 1024) response += DataRow(1000 + response.size() % 7);
   response += Complete("SELECT 10000") + Ready();
   Conversation c;
-  c.Frontend(Query("select big"));
+  c.Requests(Query("select big"));
   for (size_t at = 0; at < response.size(); at += 65536) {
     auto seg = Capture(std::string_view(response).substr(at, 65536), 256, true, c.NextTs());
-    c.Backend(seg);
+    c.Responses(seg);
   }
-  ASSERT_EQ(c.queries().size(), 1u);
-  EXPECT_EQ(c.queries()[0].end_ns, c.last_ts());
+  ASSERT_EQ(c.results().size(), 1u);
+  EXPECT_EQ(c.results()[0].end_ns, c.last_ts());
   EXPECT_EQ(c.stream().pending(), 0u);
   // The same with the framing lost: every read cuts a DataRow header into the gap.
   Conversation lost;
-  lost.Frontend(Query("select big"));
+  lost.Requests(Query("select big"));
   for (size_t at = 0; at < response.size(); at += 65536) {
     auto seg = Capture(std::string_view(response).substr(at, 65536), 3, true, lost.NextTs());
-    lost.Backend(seg);
+    lost.Responses(seg);
   }
-  ASSERT_EQ(lost.queries().size(), 1u);
-  EXPECT_EQ(lost.queries()[0].end_ns, lost.last_ts());
+  ASSERT_EQ(lost.results().size(), 1u);
+  EXPECT_EQ(lost.results()[0].end_ns, lost.last_ts());
 }
 
 TEST(StreamTest, LongSqlIsTruncatedAndBounded) {
   Conversation c;
   std::string sql = "select '" + std::string(100000, 'a') + "'";
-  c.Frontend(Capture(Query(sql), 1024, true, c.NextTs()));
-  c.Backend(Complete("SELECT 1") + Ready());
-  ASSERT_EQ(c.queries().size(), 1u);
-  EXPECT_TRUE(c.queries()[0].sql_truncated);
-  EXPECT_EQ(c.queries()[0].sql, sql.substr(0, 1024 - 5));
+  c.Requests(Capture(Query(sql), 1024, true, c.NextTs()));
+  c.Responses(Complete("SELECT 1") + Ready());
+  ASSERT_EQ(c.results().size(), 1u);
+  EXPECT_TRUE(c.results()[0].sql_truncated);
+  EXPECT_EQ(c.results()[0].sql, sql.substr(0, 1024 - 5));
   Conversation whole;
-  whole.Frontend(Query(sql));
-  whole.Backend(Complete("SELECT 1") + Ready());
-  ASSERT_EQ(whole.queries().size(), 1u);
-  EXPECT_EQ(whole.queries()[0].sql.size(), kMaxSqlBytes);
-  EXPECT_TRUE(whole.queries()[0].sql_truncated);
+  whole.Requests(Query(sql));
+  whole.Responses(Complete("SELECT 1") + Ready());
+  ASSERT_EQ(whole.results().size(), 1u);
+  EXPECT_EQ(whole.results()[0].sql.size(), kMaxSqlBytes);
+  EXPECT_TRUE(whole.results()[0].sql_truncated);
 }
 
 TEST(StreamTest, StatementMapIsBounded) {
   Conversation c;
   for (size_t i = 0; i < kMaxStatements + 10; ++i) {
-    c.Frontend(Parse("s" + std::to_string(i), "select " + std::to_string(i)) + Sync());
-    c.Backend(Msg('1', "") + Ready());
+    c.Requests(Parse("s" + std::to_string(i), "select " + std::to_string(i)) + Sync());
+    c.Responses(Msg('1', "") + Ready());
   }
   EXPECT_LE(c.stream().statements(), kMaxStatements + 1);
   EXPECT_EQ(c.stream().stats().evicted_statements, 10u);
-  c.Frontend(Bind("", "s0") + Execute("") + Bind("", "s1000") + Execute("") + Sync());
-  c.Backend(Complete("SELECT 1") + Complete("SELECT 1") + Ready());
-  ASSERT_EQ(c.queries().size(), 2u);
-  EXPECT_EQ(c.queries()[0].sql, "");
-  EXPECT_EQ(c.queries()[1].sql, "select 1000");
+  c.Requests(Bind("", "s0") + Execute("") + Bind("", "s1000") + Execute("") + Sync());
+  c.Responses(Complete("SELECT 1") + Complete("SELECT 1") + Ready());
+  ASSERT_EQ(c.results().size(), 2u);
+  EXPECT_EQ(c.results()[0].sql, "");
+  EXPECT_EQ(c.results()[1].sql, "select 1000");
 }
 
 TEST(StreamTest, PendingRequestsAreBounded) {
   Conversation c;
-  for (size_t i = 0; i < kMaxPending + 5; ++i) c.Frontend(Query("select 1"));
+  for (size_t i = 0; i < kMaxPending + 5; ++i) c.Requests(Query("select 1"));
   EXPECT_EQ(c.stream().pending(), kMaxPending);
   EXPECT_EQ(c.stream().stats().evicted_requests, 5u);
 }
 
 TEST(StreamTest, AttachedMidConnectionParsesTypedMessages) {
   Conversation c;
-  c.Frontend(Query("select 7"));
-  c.Backend(Complete("SELECT 1") + Ready());
-  ASSERT_EQ(c.queries().size(), 1u);
-  EXPECT_EQ(c.queries()[0].sql, "select 7");
+  c.Requests(Query("select 7"));
+  c.Responses(Complete("SELECT 1") + Ready());
+  ASSERT_EQ(c.results().size(), 1u);
+  EXPECT_EQ(c.results()[0].sql, "select 7");
 }
 
 TEST(StreamTest, GarbageLosesSyncAndTheNextPlausibleSegmentResyncs) {
   Conversation c;
-  c.Frontend(Query("select 1"));
-  c.Backend("garbage that is not postgres");
-  c.Backend(Complete("SELECT 1") + Ready());
-  ASSERT_EQ(c.queries().size(), 1u);
+  c.Requests(Query("select 1"));
+  c.Responses("garbage that is not postgres");
+  c.Responses(Complete("SELECT 1") + Ready());
+  ASSERT_EQ(c.results().size(), 1u);
   EXPECT_EQ(c.stream().stats().resyncs, 1u);
 }
 

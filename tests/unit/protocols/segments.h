@@ -1,18 +1,21 @@
 #pragma once
 
 // Builds segments the way the kernel captures them, each captured part in a heap buffer of
-// exactly its size so that a sanitizer build catches any read past it.
+// exactly its size so that a sanitizer build catches any read past it, and drives a protocol's
+// Stream with them. Shared by every protocol parser's tests.
 
+#include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
-#include "agent/protocols/http1/stream.h"
-#include "agent/protocols/http1/types.h"
+#include "agent/protocols/segment.h"
 
-namespace hostlens::protocols::http1::test_util {
+namespace hostlens::protocols::test_util {
 
 inline constexpr size_t kTailBytes = 16;
 
@@ -65,10 +68,18 @@ inline CapturedSegment Whole(std::string_view bytes, uint64_t ts_ns) {
   return Capture(bytes, bytes.size(), false, ts_ns);
 }
 
-// Drives a Stream by message direction (requests / responses) rather than by syscall
-// direction, so a test runs unchanged for both roles.
+inline std::string RoleName(Role role) { return role == Role::kServer ? "Server" : "Client"; }
+
+// Drives a Stream by message direction (requests / responses) rather than by syscall direction,
+// so a test runs unchanged for both roles. Default-constructed, it drives a client-side Stream:
+// egress carries requests, ingress responses. `Take` is the Stream's member function that hands
+// over what it has matched (TakeQueries, TakeCommands, ...).
+template <typename StreamT, auto Take>
 class Conversation {
  public:
+  using Result = typename decltype((std::declval<StreamT&>().*Take)())::value_type;
+
+  Conversation() = default;
   explicit Conversation(Role role) : role_(role), stream_(role) {}
 
   void Requests(const CapturedSegment& segment) { Send(true, segment); }
@@ -87,16 +98,18 @@ class Conversation {
   uint64_t NextTs() { return ts_ += 1000; }
   uint64_t last_ts() const { return ts_; }
 
-  std::vector<Exchange> Take() {
-    std::vector<Exchange> taken = stream_.TakeExchanges();
-    exchanges_.insert(exchanges_.end(), taken.begin(), taken.end());
+  // What the Stream matched since the last call.
+  std::vector<Result> TakeNew() {
+    std::vector<Result> taken = (stream_.*Take)();
+    results_.insert(results_.end(), taken.begin(), taken.end());
     return taken;
   }
-  const std::vector<Exchange>& exchanges() {
-    Take();
-    return exchanges_;
+  // Everything the Stream matched so far.
+  const std::vector<Result>& results() {
+    TakeNew();
+    return results_;
   }
-  Stream& stream() { return stream_; }
+  StreamT& stream() { return stream_; }
 
  private:
   void Send(bool requests, const CapturedSegment& segment) {
@@ -104,12 +117,10 @@ class Conversation {
     stream_.OnSegment(ingress ? Direction::kIngress : Direction::kEgress, segment.view());
   }
 
-  Role role_;
-  Stream stream_;
+  Role role_ = Role::kClient;
+  StreamT stream_;
   uint64_t ts_ = 0;
-  std::vector<Exchange> exchanges_;
+  std::vector<Result> results_;
 };
 
-inline std::string RoleName(Role role) { return role == Role::kServer ? "Server" : "Client"; }
-
-}  // namespace hostlens::protocols::http1::test_util
+}  // namespace hostlens::protocols::test_util
