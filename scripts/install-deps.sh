@@ -18,6 +18,7 @@ build_pkgs=(
   nlohmann-json3-dev         # JSON APIs
   libgtest-dev libgmock-dev  # unit and integration tests
   libbenchmark-dev           # micro-benchmarks of the parsers (build/tests/*_benchmark)
+  libpg-query-dev            # PostgreSQL's own parser, measured against our SQL normalizer (bench/)
 )
 test_pkgs=(
   prometheus                 # promtool checks /metrics in the integration tests
@@ -25,6 +26,16 @@ test_pkgs=(
   nginx-light                # HTTP server under test (started by the tests on loopback)
   apache2-utils              # ab: HTTP load with its own request counts
   python3-django gunicorn    # the uninstrumented Django app under test
+  postgresql-15              # PostgreSQL server and pgbench (database tests)
+  mariadb-server mariadb-client  # MariaDB server and client (MySQL protocol tests)
+  libmariadb-dev             # C client with server-side prepared statements (MySQL tests)
+  redis-server redis-tools   # Redis server and redis-benchmark (cache tests)
+  memcached                  # memcached server (cache tests)
+  python3-psycopg2           # PostgreSQL client of the test app and scripts
+  python3-django-redis       # Django's cache on Redis in the test app
+  python3-pymemcache         # memcached client of the cache tests
+  wrk                        # HTTP load generator of the benchmarks (bench/)
+  python3-django-prometheus  # the hand-wired alternative the benchmarks compare against
 )
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
