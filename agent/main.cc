@@ -29,6 +29,10 @@
 #include "agent/host/kernel_units.h"
 #include "agent/host/procfs.h"
 #include "agent/host/service_collector.h"
+#include "agent/inspector/request_fanout.h"
+#include "agent/inspector/route_stats.h"
+#include "agent/inspector/slow_queries.h"
+#include "agent/metrics/db_metrics.h"
 #include "agent/metrics/http_metrics.h"
 #include "agent/metrics/scraper.h"
 #include "agent/metrics/self_metrics.h"
@@ -147,11 +151,18 @@ int Run(const config::Options& options) {
   metrics::HttpMetricsLimits http_limits;
   http_limits.routes_per_service = options.max_routes_per_service;
   metrics::HttpMetrics http_metrics(registry, std::move(*routes), http_limits);
-  events::MetricsSink sink(http_metrics);
+  metrics::DbMetrics db_metrics(registry, metrics::DbMetricsLimits{});
+  inspector::SlowQueryLog slow_queries(options.slow_queries_kept);
+  inspector::RouteStats route_stats;
+  inspector::RequestFanOut fan_out;
+  events::MetricsSink sink({http_metrics, db_metrics, slow_queries, route_stats, fan_out,
+                            options.slow_query_threshold_ns});
   KernelConnectionMap kernel_connections(*probes);
+  conn::DbStreamOptions db_options;
+  db_options.capture_literals = options.capture_literals;
   conn::ConnectionTable connections(
       [&processes](uint32_t tgid) { return processes.ServiceOf(static_cast<int>(tgid)); },
-      kernel_connections, sink);
+      kernel_connections, sink, conn::ConnectionTable::kDefaultMaxConnections, db_options);
   events::Dispatcher dispatcher(processes, connections, event_counters);
   auto opened = bpf::RingBuffer::Open(
       probes->events_fd(), [&dispatcher](const void* data, size_t size) { dispatcher.Handle(data, size); });
@@ -178,6 +189,11 @@ int Run(const config::Options& options) {
     l.http_request_evicted = c.http_requests_evicted.load();
     l.http_response_unmatched = c.http_responses_unmatched.load();
     l.http_response_lost = c.http_responses_lost.load();
+    l.db_request_evicted = c.db_requests_evicted.load();
+    l.db_response_unmatched = c.db_responses_unmatched.load();
+    l.db_response_lost = c.db_responses_lost.load();
+    l.db_statement_unknown = c.db_statements_unknown.load();
+    l.fanout_query_dropped = fan_out.dropped();
     return l;
   };
 
@@ -190,10 +206,15 @@ int Run(const config::Options& options) {
                  in.tracked_processes = processes.size();
                  in.tracked_connections = connections.stats().open.load();
                  in.connections_evicted = connections.stats().evicted.load();
-                 in.series_limited = {
-                     {http_metrics.route_limiter().family(), http_metrics.route_limiter().limited()},
-                     {http_metrics.address_limiter().family(),
-                      http_metrics.address_limiter().limited()}};
+                 for (const metrics::SeriesLimiter* limiter :
+                      {&http_metrics.route_limiter(), &http_metrics.address_limiter(),
+                       &db_metrics.address_limiter(), &db_metrics.collection_limiter(),
+                       &db_metrics.error_type_limiter()}) {
+                   in.series_limited[limiter->family()] += limiter->limited();
+                 }
+                 // Entries the JSON APIs could not keep, under the API's path.
+                 in.series_limited["/api/v1/slow-queries"] = slow_queries.evicted();
+                 in.series_limited["/api/v1/routes"] = route_stats.dropped();
                  for (auto& f : metrics::CollectSelfMetrics(in)) families.push_back(std::move(f));
                  return families;
                }});
@@ -236,14 +257,17 @@ int Run(const config::Options& options) {
     for (uint32_t kind = 0; kind < HL_EV_KIND_MAX; ++kind) {
       if (const char* name = metrics::EventKindName(kind)) in.events[name] = event_counters.events(kind);
     }
-    const auto l = losses();
-    in.lost = {{"ringbuf_full", l.ringbuf_full},
-               {"map_full", l.map_full},
-               {"parse", l.parse},
-               {"http_request_evicted", l.http_request_evicted},
-               {"http_response_unmatched", l.http_response_unmatched},
-               {"http_response_lost", l.http_response_lost}};
+    for (const auto& [reason, count] : losses().ByReason()) in.lost[reason] = count;
     return server::RenderStatus(std::move(in));
+  };
+
+  const double slow_threshold_seconds = static_cast<double>(options.slow_query_threshold_ns) / 1e9;
+  endpoints.slow_queries_json = [&](const server::ApiQuery& q) {
+    return slow_queries.ToJson({q.service, q.system, q.limit ? q.limit : options.slow_queries_kept},
+                               slow_threshold_seconds);
+  };
+  endpoints.routes_json = [&](const server::ApiQuery& q) {
+    return route_stats.ToJson({q.service, q.limit ? q.limit : 100});
   };
 
   auto started = server::HttpServer::Start(options.ListenAddress(), endpoints);

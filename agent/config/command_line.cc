@@ -60,6 +60,11 @@ class CommandLine {
         "Do not record HTTP requests whose path matches this regex (repeatable)");
     Add(&max_routes_per_service_, "--max-routes-per-service", "N",
         "Distinct http_route values per service; more become __other__", "500");
+    Add(&slow_query_threshold_, "--slow-query-threshold", "DURATION",
+        "SQL queries at least this long are slow (counted and kept for /api/v1/slow-queries)",
+        "100ms");
+    app_.add_flag("--capture-literals", capture_literals_,
+                  "Keep SQL text as sent, literals included, in /api/v1/slow-queries");
   }
 
   // Throws what CLI11 throws: CallForHelp, CallForVersion, ParseError.
@@ -71,7 +76,8 @@ class CommandLine {
   std::string Build(Options* options) {
     if (std::string problem = CheckArguments(); !problem.empty()) return problem;
     for (const Flag* flag : {&listen_, &config_, &procfs_, &log_level_, &ring_buffer_size_,
-                             &max_tracked_processes_, &capture_bytes_, &max_routes_per_service_}) {
+                             &max_tracked_processes_, &capture_bytes_, &max_routes_per_service_,
+                             &slow_query_threshold_}) {
       if (flag->values.size() > 1) {
         return flag->option->get_name() + ": given " + std::to_string(flag->values.size()) +
                " times; it takes one value";
@@ -205,12 +211,20 @@ class CommandLine {
       if (!count) return "--max-routes-per-service: " + error;
       options->max_routes_per_service = *count;
     }
+    if (!slow_query_threshold_.values.empty()) {
+      std::optional<uint64_t> ns = ParseSlowQueryThreshold(slow_query_threshold_.values[0], &error);
+      if (!ns) return "--slow-query-threshold: " + error;
+      options->slow_query_threshold_ns = *ns;
+    }
+    if (capture_literals_) options->capture_literals = true;
     return {};
   }
 
   CLI::App app_;
   Flag listen_, pid_, port_, exe_, config_, procfs_, log_level_, ring_buffer_size_,
-      max_tracked_processes_, capture_bytes_, route_, exclude_route_, max_routes_per_service_;
+      max_tracked_processes_, capture_bytes_, route_, exclude_route_, max_routes_per_service_,
+      slow_query_threshold_;
+  bool capture_literals_ = false;
 };
 
 // Library messages (CLI11, regex, yaml-cpp) and user-typed paths could carry line breaks.

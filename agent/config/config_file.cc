@@ -17,9 +17,10 @@ constexpr size_t kMaxConfigBytes = 1 << 20;
 
 constexpr std::string_view kTopLevelKeys =
     "listen, log_level, procfs, ring_buffer_size, max_tracked_processes, capture_bytes, "
-    "selectors, http";
+    "capture_literals, selectors, http, db";
 constexpr std::string_view kSelectorKeys = "service_name, pid, port, exe";
 constexpr std::string_view kHttpKeys = "routes, exclude_routes, max_routes_per_service";
+constexpr std::string_view kDbKeys = "slow_query_threshold, slow_queries_kept";
 
 std::string Describe(const YAML::Node& node) {
   switch (node.Type()) {
@@ -63,8 +64,12 @@ class SettingsReader {
         ok = ReadValue(entry, ParseCaptureBytes, &settings->capture_bytes);
       } else if (key == "selectors") {
         ok = ReadSelectors(entry.second, &settings->selectors);
+      } else if (key == "capture_literals") {
+        ok = ReadValue(entry, ParseSwitch, &settings->capture_literals);
       } else if (key == "http") {
         ok = ReadHttp(entry.second, settings);
+      } else if (key == "db") {
+        ok = ReadDb(entry.second, settings);
       } else {
         ok = Fail(entry.first.Mark(),
                   "unknown key " + Quote(key) + " (known: " + std::string(kTopLevelKeys) + ")");
@@ -168,6 +173,30 @@ class SettingsReader {
       } else {
         ok = Fail(entry.first.Mark(),
                   "unknown http key " + Quote(key) + " (known: " + std::string(kHttpKeys) + ")");
+      }
+      if (!ok) return false;
+    }
+    return true;
+  }
+
+  bool ReadDb(const YAML::Node& section, FileSettings* settings) {
+    if (section.IsNull()) return true;
+    if (!section.IsMap()) {
+      return Fail(section.Mark(),
+                  "db: expected a mapping of settings (key: value), got " + Describe(section));
+    }
+    std::set<std::string> seen;
+    for (const auto& entry : section) {
+      std::string key;
+      if (!ReadKey(entry.first, &seen, &key)) return false;
+      bool ok = true;
+      if (key == "slow_query_threshold") {
+        ok = ReadValue(entry, ParseSlowQueryThreshold, &settings->slow_query_threshold_ns);
+      } else if (key == "slow_queries_kept") {
+        ok = ReadValue(entry, ParseSlowQueriesKept, &settings->slow_queries_kept);
+      } else {
+        ok = Fail(entry.first.Mark(),
+                  "unknown db key " + Quote(key) + " (known: " + std::string(kDbKeys) + ")");
       }
       if (!ok) return false;
     }
@@ -333,6 +362,11 @@ void ApplyFileSettings(const FileSettings& settings, Options* options) {
   if (settings.max_routes_per_service) {
     options->max_routes_per_service = *settings.max_routes_per_service;
   }
+  if (settings.slow_query_threshold_ns) {
+    options->slow_query_threshold_ns = *settings.slow_query_threshold_ns;
+  }
+  if (settings.slow_queries_kept) options->slow_queries_kept = *settings.slow_queries_kept;
+  if (settings.capture_literals) options->capture_literals = *settings.capture_literals;
   std::vector<std::string>& patterns = options->route_rules.patterns;
   patterns.insert(patterns.begin(), settings.route_rules.patterns.begin(),
                   settings.route_rules.patterns.end());

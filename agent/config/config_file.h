@@ -28,6 +28,10 @@ struct FileSettings {
   // The "http:" section.
   metrics::RouteRules route_rules;  // each entry checked by metrics::RouteTemplater::Create
   std::optional<size_t> max_routes_per_service;
+  // The "db:" section.
+  std::optional<uint64_t> slow_query_threshold_ns;
+  std::optional<size_t> slow_queries_kept;
+  std::optional<bool> capture_literals;
 };
 
 struct ConfigFileResult {

@@ -57,6 +57,12 @@ struct Options {
   metrics::RouteRules route_rules;
   // Distinct http_route values per service; later ones are recorded as "__other__".
   size_t max_routes_per_service = 500;
+  // SQL queries at least this long (ns) are slow: counted, and kept for /api/v1/slow-queries.
+  uint64_t slow_query_threshold_ns = 100'000'000;
+  size_t slow_queries_kept = 200;
+  // Keep SQL text as sent (literals included) for /api/v1/slow-queries' sample_sql. Off by
+  // default: no literal leaves the host unless asked for.
+  bool capture_literals = false;
 };
 
 }  // namespace hostlens::config

@@ -1,5 +1,7 @@
 #include "agent/config/value_parsers.h"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -239,6 +241,54 @@ std::optional<size_t> ParseMaxRoutesPerService(std::string_view text, std::strin
     return std::nullopt;
   }
   return static_cast<size_t>(*value);
+}
+
+std::optional<uint64_t> ParseSlowQueryThreshold(std::string_view text, std::string* error) {
+  static constexpr std::pair<std::string_view, double> kUnits[] = {
+      {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}};
+  const auto bad = [&] {
+    *error = Quote(text) + " is not a duration from 1us to 1h (e.g. 100ms, 1s, 250us)";
+    return std::nullopt;
+  };
+  size_t digits = 0;
+  while (digits < text.size() &&
+         ((text[digits] >= '0' && text[digits] <= '9') || text[digits] == '.')) {
+    ++digits;
+  }
+  const std::string_view number = text.substr(0, digits);
+  const std::string_view unit = text.substr(digits);
+  if (number.empty() || number.size() > 20 || number.front() == '.' || number.back() == '.' ||
+      std::count(number.begin(), number.end(), '.') > 1) {
+    return bad();
+  }
+  for (const auto& [name, ns] : kUnits) {
+    if (unit != name) continue;
+    const double value = std::stod(std::string(number)) * ns;
+    if (value < 1e3 || value > 3600e9) return bad();
+    return static_cast<uint64_t>(value + 0.5);
+  }
+  return bad();
+}
+
+std::optional<size_t> ParseSlowQueriesKept(std::string_view text, std::string* error) {
+  const std::optional<uint64_t> value = ParseDecimal(text);
+  if (!value || *value < 1 || *value > kMaxSlowQueriesKept) {
+    *error = Quote(text) + " is not a number of statements (1-" +
+             std::to_string(kMaxSlowQueriesKept) + ")";
+    return std::nullopt;
+  }
+  return static_cast<size_t>(*value);
+}
+
+std::optional<bool> ParseSwitch(std::string_view text, std::string* error) {
+  for (std::string_view yes : {"true", "yes", "on", "1"}) {
+    if (text == yes) return true;
+  }
+  for (std::string_view no : {"false", "no", "off", "0"}) {
+    if (text == no) return false;
+  }
+  *error = Quote(text) + " is not true or false";
+  return std::nullopt;
 }
 
 std::optional<std::string> ParseRoutePattern(std::string_view pattern, std::string* error) {

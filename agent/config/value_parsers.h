@@ -28,6 +28,8 @@ inline constexpr uint32_t kMinCaptureBytes = 16;
 inline constexpr uint32_t kMaxCaptureBytes = 4096;
 // Distinct http_route values per service: each is a set of series, so this bounds memory.
 inline constexpr size_t kMaxRoutesPerService = 100000;
+// Slow statements kept for /api/v1/slow-queries: each holds up to 2 KB of normalized text.
+inline constexpr size_t kMaxSlowQueriesKept = 100000;
 
 struct ListenAddress {
   std::string host;  // numeric, IPv6 without brackets
@@ -48,6 +50,12 @@ std::optional<uint32_t> ParseMaxTrackedProcesses(std::string_view text, std::str
 // kMinCaptureBytes..kMaxCaptureBytes, in bytes (no suffixes: the range is small).
 std::optional<uint32_t> ParseCaptureBytes(std::string_view text, std::string* error);
 std::optional<size_t> ParseMaxRoutesPerService(std::string_view text, std::string* error);
+// A duration with a unit: "100ms", "1s", "250us", "1.5s", "2m"; from 1us to 1h. In nanoseconds.
+std::optional<uint64_t> ParseSlowQueryThreshold(std::string_view text, std::string* error);
+// Statements kept by /api/v1/slow-queries: 1..kMaxSlowQueriesKept.
+std::optional<size_t> ParseSlowQueriesKept(std::string_view text, std::string* error);
+// true/false (also yes/no, on/off, 1/0), for the config file's switches.
+std::optional<bool> ParseSwitch(std::string_view text, std::string* error);
 // One entry of metrics::RouteRules::patterns or ::exclude, checked by
 // metrics::RouteTemplater::Create so that the agent cannot fail on it later; returned as is.
 std::optional<std::string> ParseRoutePattern(std::string_view pattern, std::string* error);

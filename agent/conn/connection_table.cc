@@ -51,11 +51,13 @@ Role RoleOf(uint8_t kernel_role) {
 }  // namespace
 
 ConnectionTable::ConnectionTable(ServiceOf service_of, KernelConnections& kernel,
-                                 ConnectionSink& sink, size_t max_connections)
+                                 ConnectionSink& sink, size_t max_connections,
+                                 DbStreamOptions db_options)
     : service_of_(std::move(service_of)),
       kernel_(kernel),
       sink_(sink),
-      max_connections_(max_connections) {}
+      max_connections_(max_connections),
+      db_options_(db_options) {}
 
 void ConnectionTable::OnOpen(const hl_conn_event& event) {
   const uint64_t key = Key(event.hdr.tgid, event.fd);
@@ -108,6 +110,7 @@ void ConnectionTable::OnProcessExit(uint32_t tgid, uint64_t ts_ns) {
     }
   }
   stats_.open.store(connections_.size(), std::memory_order_relaxed);
+  sink_.OnProcessExit(tgid);
 }
 
 Connection* ConnectionTable::Find(uint32_t tgid, int32_t fd, uint64_t generation) {
@@ -124,6 +127,7 @@ void ConnectionTable::OnData(const hl_data_event& event, std::string_view head,
     return;
   }
   conn->last_activity_ns = event.hdr.ts_ns;
+  conn->last_tid = event.hdr.tid;
   if (conn->protocol == Protocol::kIgnored) return;
   if (conn->protocol == Protocol::kUndetected) {
     Detect(*conn, event, head, tail);
@@ -134,7 +138,45 @@ void ConnectionTable::OnData(const hl_data_event& event, std::string_view head,
   segment.tail = tail;
   segment.length = event.length;
   segment.ts_ns = event.hdr.ts_ns;
-  Feed(*conn, event.direction, segment);
+  if (conn->protocol == Protocol::kDb) {
+    FeedDb(*conn, event.direction, segment);
+  } else {
+    Feed(*conn, event.direction, segment);
+  }
+}
+
+void ConnectionTable::StartDb(Connection& conn, DbSystem system) {
+  if (conn.role == Role::kUnknown) conn.role = Role::kClient;
+  conn.protocol = Protocol::kDb;
+  conn.db = MakeDbStream(system, db_options_);
+  conn.server_address = conn.remote.ToString();
+  conn.pending.clear();
+  conn.first_bytes.clear();
+  sink_.OnDbConnectionOpen(conn);
+}
+
+void ConnectionTable::FeedDb(Connection& conn, uint8_t direction,
+                             const protocols::Segment& segment) {
+  const bool ingress = direction == HL_DIR_INGRESS;
+  sink_.OnDbBytes(conn, !ingress, segment.length);
+  conn.db->OnSegment(ingress ? protocols::Direction::kIngress : protocols::Direction::kEgress,
+                     segment);
+  operations_.clear();
+  conn.db->TakeOperations(&operations_);
+  for (const auto& op : operations_) sink_.OnDbOperation(conn, op);
+
+  const DbStreamLosses now = conn.db->losses();
+  auto& seen = conn.db_losses_seen;
+  stats_.parse_resyncs += now.resyncs - seen.resyncs;
+  stats_.db_requests_evicted += now.evicted_requests - seen.evicted_requests;
+  stats_.db_responses_unmatched += now.unmatched_responses - seen.unmatched_responses;
+  stats_.db_responses_lost += now.lost_responses - seen.lost_responses;
+  stats_.db_statements_unknown += now.unknown_statements - seen.unknown_statements;
+  seen = now;
+  if (conn.db->finished()) {
+    // Encrypted from here on: the connection stays counted, its bytes are no longer copied.
+    kernel_.Ignore(conn.tgid, conn.fd, conn.generation);
+  }
 }
 
 void ConnectionTable::Feed(Connection& conn, uint8_t direction, const http1::Segment& segment) {
@@ -163,6 +205,7 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
     conn.protocol = Protocol::kHttp1;
     conn.http = std::make_unique<http1::Stream>(
         conn.role == Role::kServer ? http1::Role::kServer : http1::Role::kClient);
+    sink_.OnHttpDetected(conn);
     auto pending = std::move(conn.pending);
     conn.first_bytes.clear();
     for (const auto& p : pending) {
@@ -178,6 +221,11 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
     if (conn.pending.empty()) conn.first_bytes.assign(head);
     conn.pending.push_back({event.direction, std::string(head), std::string(tail), event.length,
                             event.hdr.ts_ns});
+    return;
+  }
+  if (auto system = DetectDbClient(conn.role, ingress, head, conn.remote.port)) {
+    StartDb(conn, *system);
+    FeedDb(conn, event.direction, {head, tail, event.length, event.hdr.ts_ns});
     return;
   }
   conn.pending.clear();
@@ -222,6 +270,10 @@ void ConnectionTable::End(Connection& conn, uint64_t ts_ns) {
   if (conn.websocket_target) {
     sink_.OnWebsocketClose(conn, *conn.websocket_target);
     conn.websocket_target.reset();
+  }
+  if (conn.db) {
+    sink_.OnDbConnectionClose(conn);
+    conn.db.reset();
   }
 }
 

@@ -10,14 +10,17 @@
 #include <unordered_map>
 #include <vector>
 
+#include "agent/conn/db_operation.h"
+#include "agent/conn/db_stream.h"
+#include "agent/conn/detect.h"
 #include "agent/conn/endpoint.h"
 #include "agent/protocols/http1/stream.h"
 #include "hostlens/abi/events.h"
 
 namespace hostlens::conn {
 
-enum class Role { kUnknown, kServer, kClient };
-enum class Protocol { kUndetected, kHttp1, kIgnored };
+// kDb: PostgreSQL, MySQL, Redis or memcached, client side (Connection::db says which).
+enum class Protocol { kUndetected, kHttp1, kDb, kIgnored };
 
 struct Connection {
   uint32_t tgid = 0;
@@ -41,9 +44,16 @@ struct Connection {
   std::vector<PendingSegment> pending;
   std::string first_bytes;  // concatenated heads of `pending` in the request direction
   uint64_t last_activity_ns = 0;
+  // Thread of the syscall being handled: for a server, the one writing a response as its
+  // exchange completes; for a database client, the one reading a query's answer.
+  uint32_t last_tid = 0;
   std::unique_ptr<protocols::http1::Stream> http;
   protocols::http1::StreamStats http_stats_seen;  // already added to the table's stats
   std::optional<std::string> websocket_target;  // set while an upgraded websocket is open
+  std::unique_ptr<DbStream> db;                  // set when protocol == kDb
+  std::string server_address;                    // kDb: remote host:port or socket path
+  const std::string* db_address_label = nullptr;  // kDb: set by the sink on open
+  DbStreamLosses db_losses_seen;                 // already added to the table's stats
 };
 
 // Where the connection table's results go (metrics, later the per-request
@@ -55,6 +65,17 @@ class ConnectionSink {
   virtual void OnAccept(const Connection& conn, uint64_t accept_wait_ns) = 0;
   virtual void OnWebsocketOpen(const Connection& conn, const std::string& target) = 0;
   virtual void OnWebsocketClose(const Connection& conn, const std::string& target) = 0;
+  // A connection found to be the client side of a database or cache (conn.db->system()), its
+  // end (close, process exit, eviction), the full length of each read (sent = false) and write
+  // on it, and each operation completed on it.
+  virtual void OnDbConnectionOpen(Connection& /*conn*/) {}
+  virtual void OnDbConnectionClose(const Connection& /*conn*/) {}
+  virtual void OnDbBytes(const Connection& /*conn*/, bool /*sent*/, uint64_t /*bytes*/) {}
+  virtual void OnDbOperation(const Connection& /*conn*/, const DbOperation& /*op*/) {}
+  // A connection found to carry HTTP (its role decided).
+  virtual void OnHttpDetected(const Connection& /*conn*/) {}
+  // A tracked process is gone, after its connections ended.
+  virtual void OnProcessExit(uint32_t /*tgid*/) {}
 };
 
 // The kernel's side of the table (bpf::Probes in the agent).
@@ -75,6 +96,12 @@ struct ConnectionTableStats {
   std::atomic<uint64_t> http_requests_evicted{0};
   std::atomic<uint64_t> http_responses_unmatched{0};
   std::atomic<uint64_t> http_responses_lost{0};
+  // Database and cache operations that could not be counted, the same way; and executions of
+  // prepared statements never seen prepared (counted, without their SQL).
+  std::atomic<uint64_t> db_requests_evicted{0};
+  std::atomic<uint64_t> db_responses_unmatched{0};
+  std::atomic<uint64_t> db_responses_lost{0};
+  std::atomic<uint64_t> db_statements_unknown{0};
   std::atomic<uint64_t> ignored{0};         // connections found not to carry a parsed protocol
   std::atomic<uint64_t> open{0};            // connections in the table now
 };
@@ -86,9 +113,10 @@ struct ConnectionTableStats {
 class ConnectionTable {
  public:
   using ServiceOf = std::function<std::string(uint32_t tgid)>;
+  static constexpr size_t kDefaultMaxConnections = 262144;
 
   ConnectionTable(ServiceOf service_of, KernelConnections& kernel, ConnectionSink& sink,
-                  size_t max_connections = 262144);
+                  size_t max_connections = kDefaultMaxConnections, DbStreamOptions db_options = {});
 
   void OnOpen(const hl_conn_event& event);
   void OnClose(const hl_conn_event& event);
@@ -109,6 +137,8 @@ class ConnectionTable {
               std::string_view tail);
   void Feed(Connection& conn, uint8_t direction, const protocols::http1::Segment& segment);
   void Drain(Connection& conn);
+  void StartDb(Connection& conn, DbSystem system);
+  void FeedDb(Connection& conn, uint8_t direction, const protocols::Segment& segment);
   void End(Connection& conn, uint64_t ts_ns);
   void EvictOne();
 
@@ -116,6 +146,8 @@ class ConnectionTable {
   KernelConnections& kernel_;
   ConnectionSink& sink_;
   const size_t max_connections_;
+  const DbStreamOptions db_options_;
+  std::vector<DbOperation> operations_;  // scratch of FeedDb
   std::unordered_map<uint64_t, Connection> connections_;
   ConnectionTableStats stats_;
 };

@@ -23,6 +23,13 @@ HttpMetrics::HttpMetrics(prometheus::Registry& registry, RouteTemplater routes,
                         "last byte of the response written.")
                   .Register(registry),
               {"service_name", "http_request_method", "http_route", "http_response_status_code"}),
+      queries_per_request_(prometheus::BuildHistogram()
+                               .Name("http_server_db_queries_per_request")
+                               .Help("SQL queries the serving thread made between reading a "
+                                     "request and writing its response (servers handling one "
+                                     "request per thread at a time).")
+                               .Register(registry),
+                           {"service_name", "http_route"}),
       client_(prometheus::BuildHistogram()
                   .Name("http_client_request_duration_seconds")
                   .Help("Duration of HTTP client requests: first byte of the request written to "
@@ -56,20 +63,28 @@ std::string_view HttpMetrics::MethodLabel(std::string_view method) {
   return "_OTHER";
 }
 
-std::optional<std::string> HttpMetrics::Route(const std::string& service,
-                                              std::string_view target) {
+const std::string* HttpMetrics::Route(const std::string& service, std::string_view target) {
   auto route = routes_.Template(target);
-  if (!route) return std::nullopt;
-  return routes_limiter_.Admit(service, *route);
+  if (!route) return nullptr;
+  return &routes_limiter_.Admit(service, *route);
 }
 
-void HttpMetrics::RecordServer(const std::string& service, std::string_view method,
-                               std::string_view target, int status, double seconds) {
-  auto route = Route(service, target);
-  if (!route) return;
+const std::string* HttpMetrics::RecordServer(const std::string& service, std::string_view method,
+                                             std::string_view target, int status,
+                                             double seconds) {
+  const std::string* route = Route(service, target);
+  if (!route) return nullptr;
   server_
       .Get({service, MethodLabel(method), *route, StatusLabel(status)}, DurationBuckets())
       .Observe(seconds);
+  return route;
+}
+
+void HttpMetrics::RecordQueriesPerRequest(const std::string& service, const std::string& route,
+                                          uint32_t queries) {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {0,  1,  2,  3,   5,
+                                                                   10, 20, 50, 100, 200};
+  queries_per_request_.Get({service, route}, kBuckets).Observe(queries);
 }
 
 void HttpMetrics::RecordClient(const std::string& service, std::string_view method,

@@ -27,8 +27,13 @@ class HttpMetrics {
  public:
   HttpMetrics(prometheus::Registry& registry, RouteTemplater routes, HttpMetricsLimits limits);
 
-  void RecordServer(const std::string& service, std::string_view method, std::string_view target,
-                    int status, double seconds);
+  // Returns the http_route label used (stable for the metrics' lifetime), or nullptr when the
+  // target is excluded by the configuration.
+  const std::string* RecordServer(const std::string& service, std::string_view method,
+                                  std::string_view target, int status, double seconds);
+  // http_server_db_queries_per_request: SQL queries one request's thread made while serving it.
+  void RecordQueriesPerRequest(const std::string& service, const std::string& route,
+                               uint32_t queries);
   void RecordClient(const std::string& service, std::string_view method,
                     const std::string& server_address, int status, double seconds);
   void WebsocketOpened(const std::string& service, std::string_view target);
@@ -42,13 +47,14 @@ class HttpMetrics {
   static std::string_view MethodLabel(std::string_view method);
 
  private:
-  // nullopt when the target is excluded by the configuration.
-  std::optional<std::string> Route(const std::string& service, std::string_view target);
+  // nullptr when the target is excluded by the configuration.
+  const std::string* Route(const std::string& service, std::string_view target);
 
   RouteTemplater routes_;
   SeriesLimiter routes_limiter_;
   SeriesLimiter address_limiter_;
   Labelled<prometheus::Histogram> server_;
+  Labelled<prometheus::Histogram> queries_per_request_;
   Labelled<prometheus::Histogram> client_;
   Labelled<prometheus::Gauge> websockets_;
   Labelled<prometheus::Counter> accepts_;

@@ -48,17 +48,12 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
       MakeFamily("hostlens_events_lost_total",
                  "Events lost before the agent could account for them, by reason: ring buffer "
                  "full, kernel map full, undecodable record or protocol parser resync, HTTP "
-                 "exchanges that could not be paired.",
+                 "exchanges and database operations that could not be paired, queries that "
+                 "could not be given to their HTTP request.",
                  MetricType::Counter);
-  AddSample(&lost, {{"reason", "ringbuf_full"}}, static_cast<double>(input.losses.ringbuf_full));
-  AddSample(&lost, {{"reason", "map_full"}}, static_cast<double>(input.losses.map_full));
-  AddSample(&lost, {{"reason", "parse"}}, static_cast<double>(input.losses.parse));
-  AddSample(&lost, {{"reason", "http_request_evicted"}},
-            static_cast<double>(input.losses.http_request_evicted));
-  AddSample(&lost, {{"reason", "http_response_unmatched"}},
-            static_cast<double>(input.losses.http_response_unmatched));
-  AddSample(&lost, {{"reason", "http_response_lost"}},
-            static_cast<double>(input.losses.http_response_lost));
+  for (const auto& [reason, count] : input.losses.ByReason()) {
+    AddSample(&lost, {{"reason", reason}}, static_cast<double>(count));
+  }
   out.push_back(std::move(lost));
 
   out.push_back(MakeSingleGauge("hostlens_tracked_processes",

@@ -55,6 +55,26 @@ struct LossCounts {
   uint64_t http_request_evicted = 0;
   uint64_t http_response_unmatched = 0;
   uint64_t http_response_lost = 0;
+  uint64_t db_request_evicted = 0;
+  uint64_t db_response_unmatched = 0;
+  uint64_t db_response_lost = 0;
+  uint64_t db_statement_unknown = 0;
+  uint64_t fanout_query_dropped = 0;
+
+  // Every reason with its count, in the order /metrics and /api/v1/status show them.
+  std::vector<std::pair<const char*, uint64_t>> ByReason() const {
+    return {{"ringbuf_full", ringbuf_full},
+            {"map_full", map_full},
+            {"parse", parse},
+            {"http_request_evicted", http_request_evicted},
+            {"http_response_unmatched", http_response_unmatched},
+            {"http_response_lost", http_response_lost},
+            {"db_request_evicted", db_request_evicted},
+            {"db_response_unmatched", db_response_unmatched},
+            {"db_response_lost", db_response_lost},
+            {"db_statement_unknown", db_statement_unknown},
+            {"fanout_query_dropped", fanout_query_dropped}};
+  }
 };
 
 struct SelfMetricsInput {

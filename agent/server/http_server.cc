@@ -121,6 +121,28 @@ std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::Start(
   routes.emplace_back("/api/v1/status", MakeHandler("/api/v1/status", [&e](mg_connection* conn) {
                         Respond(conn, 200, "application/json", e.status_json());
                       }));
+  // Bad query parameters get 400 with the reason; an API not wired in gets 404.
+  auto api = [&MakeHandler](const char* path, const std::function<std::string(const ApiQuery&)>& json,
+                            std::vector<std::string_view> allowed) {
+    return MakeHandler(path, [&json, allowed = std::move(allowed)](mg_connection* conn) {
+      if (!json) {
+        Respond(conn, 404, "text/plain", "not found\n");
+        return;
+      }
+      const mg_request_info* request = mg_get_request_info(conn);
+      std::string error;
+      auto query = ParseApiQuery(request && request->query_string ? request->query_string : "",
+                                 allowed, &error);
+      if (!query) {
+        Respond(conn, 400, "text/plain", error + "\n");
+        return;
+      }
+      Respond(conn, 200, "application/json", json(*query));
+    });
+  };
+  routes.emplace_back("/api/v1/slow-queries",
+                      api("/api/v1/slow-queries", e.slow_queries_json, {"service", "system", "limit"}));
+  routes.emplace_back("/api/v1/routes", api("/api/v1/routes", e.routes_json, {"service", "limit"}));
   routes.emplace_back("/", MakeHandler("", [](mg_connection* conn) {
                         Respond(conn, 404, "text/plain", "not found\n");
                       }));

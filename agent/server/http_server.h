@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "agent/server/api_query.h"
+
 class CivetServer;
 class CivetHandler;
 
@@ -22,9 +24,13 @@ struct Endpoints {
   std::function<bool()> healthy;                              // event loop alive
   std::function<std::optional<std::string>()> not_ready_reason;  // nullopt once ready
   std::function<std::string()> status_json;
+  // /api/v1/slow-queries and /api/v1/routes: JSON for the parsed query parameters.
+  std::function<std::string(const ApiQuery&)> slow_queries_json;
+  std::function<std::string(const ApiQuery&)> routes_json;
 };
 
-// The agent's one CivetServer: /metrics, /healthz, /readyz, /api/v1/status;
+// The agent's one CivetServer: /metrics, /healthz, /readyz, /api/v1/status,
+// /api/v1/slow-queries, /api/v1/routes;
 // other paths 404, methods other than GET and HEAD 405.
 class HttpServer {
  public:
