@@ -223,7 +223,7 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
                             event.hdr.ts_ns});
     return;
   }
-  if (auto system = DetectDbClient(conn.role, ingress, head, conn.remote.port)) {
+  if (auto system = DetectDbClient(conn.role, ingress, head, event.length, conn.remote.port)) {
     StartDb(conn, *system);
     FeedDb(conn, event.direction, {head, tail, event.length, event.hdr.ts_ns});
     return;

@@ -19,7 +19,9 @@ enum class Role { kUnknown, kServer, kClient };
 // the client's first write: a PostgreSQL StartupMessage / SSLRequest, a RESP command array, a
 // memcached command line, a Redis inline command (memcached wins a tie unless the server port is
 // 6379, Redis's).
+// A connection older than the agent (kUnknown) shows PostgreSQL or MySQL by a write that is a
+// whole query message.
 std::optional<DbSystem> DetectDbClient(Role role, bool ingress, std::string_view head,
-                                       uint16_t remote_port);
+                                       uint64_t segment_length, uint16_t remote_port);
 
 }  // namespace hostlens::conn

@@ -171,4 +171,19 @@ bool LooksLikeMysqlServerGreeting(std::string_view first_ingress_bytes) {
   return buf.size() <= filler || Byte(buf, filler) == 0;
 }
 
+bool LooksLikeMysqlQueryWrite(std::string_view head, uint64_t segment_length) {
+  std::string_view buf = head;
+  uint32_t length = 0;
+  uint8_t seq = 0;
+  if (ParsePacketHeader(&buf, &length, &seq) != ParseState::kSuccess) return false;
+  if (seq != 0 || length < 2 || uint64_t{length} + 4 != segment_length || buf.size() < 2) {
+    return false;
+  }
+  const uint8_t command = Byte(buf, 0);
+  if (command != kComQuery && command != kComStmtPrepare) return false;
+  const char c = buf[1];
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '(' || c == ' ' ||
+         c == '\n' || c == '\t' || c == '-' || c == '/';
+}
+
 }  // namespace hostlens::protocols::mysql

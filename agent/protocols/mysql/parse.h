@@ -87,4 +87,9 @@ bool EndsWithFinalResultPacket(std::string_view captured_end, size_t* packet_siz
 // fixed-size fields after it.
 bool LooksLikeMysqlServerGreeting(std::string_view first_ingress_bytes);
 
+// Detection on a connection older than the agent (its greeting long gone): a write that is one
+// whole command packet (sequence id 0, length to the write's end): COM_QUERY or
+// COM_STMT_PREPARE whose text starts like SQL.
+bool LooksLikeMysqlQueryWrite(std::string_view head, uint64_t segment_length);
+
 }  // namespace hostlens::protocols::mysql

@@ -207,4 +207,20 @@ bool LooksLikePostgresClient(std::string_view first_egress_bytes) {
          (params.size() < length - 8 && params[0] >= 'a' && params[0] <= 'z');
 }
 
+bool LooksLikePostgresQueryWrite(std::string_view head, uint64_t segment_length) {
+  if (head.size() < 6 || (head[0] != 'Q' && head[0] != 'P')) return false;
+  if (!PlausibleMessageStart(head, segment_length, true)) return false;
+  // Parse starts with the statement name (a C string, often empty) before the SQL.
+  size_t text = 5;
+  if (head[0] == 'P') {
+    const size_t nul = head.find('\0', text);
+    if (nul == std::string_view::npos || nul - text > 64) return false;
+    text = nul + 1;
+  }
+  if (text >= head.size()) return false;
+  const char c = head[text];
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '(' || c == ' ' ||
+         c == '\n' || c == '\t' || c == '-' || c == '/';
+}
+
 }  // namespace hostlens::protocols::postgres

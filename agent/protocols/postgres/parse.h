@@ -59,4 +59,8 @@ bool EndsWithReadyForQuery(std::string_view captured_end, char* status);
 // SSLRequest, a GSSENCRequest or a CancelRequest.
 bool LooksLikePostgresClient(std::string_view first_egress_bytes);
 
+// Detection on a connection older than the agent (its startup long gone): a write that is a
+// simple Query or a Parse whose text starts like SQL, its messages chaining to the write's end.
+bool LooksLikePostgresQueryWrite(std::string_view head, uint64_t segment_length);
+
 }  // namespace hostlens::protocols::postgres
