@@ -372,6 +372,9 @@ TEST(ExampleConfigTest, DeployExampleParses) {
   for (const Selector& selector : settings.selectors) EXPECT_NE(selector.service_name, "");
   EXPECT_EQ(settings.capture_bytes, 4096u);
   EXPECT_EQ(settings.max_routes_per_service, 500u);
+  EXPECT_EQ(settings.slow_query_threshold_ns, 100'000'000u);
+  EXPECT_EQ(settings.slow_queries_kept, 200u);
+  EXPECT_EQ(settings.capture_literals, false);
   EXPECT_THAT(settings.route_rules.patterns, Not(IsEmpty()));
   // What a Django metrics middleware usually skipped.
   EXPECT_THAT(settings.route_rules.exclude, ElementsAre("^/health", "^/healthz$", "^/readyz$",
