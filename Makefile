@@ -8,7 +8,7 @@ LISTEN ?= 0.0.0.0:9477
 FUZZERS = http1_fuzzer postgres_fuzzer mysql_fuzzer redis_fuzzer memcached_fuzzer sql_fuzzer
 FUZZ_SECONDS ?= 15
 
-.PHONY: all deps build run test fuzz-build fuzz golden clean
+.PHONY: all deps build run test fuzz-build fuzz golden bench clean
 
 all: build
 
@@ -34,6 +34,11 @@ fuzz-build: deps
 
 fuzz: fuzz-build
 	@for f in $(FUZZERS); do ./scripts/run-fuzzer.sh $(FUZZ_DIR)/fuzz/$$f $(FUZZ_SECONDS) || exit 1; done
+
+# Overhead suite (bench/README.md): about 8 minutes, writes bench/RESULTS.md. BENCH_QUICK=1 for
+# a ~2-minute check of the machinery (results in $(BUILD_DIR)/bench/RESULTS-quick.md).
+bench: build
+	/usr/bin/python3 bench/run.py --build-dir $(BUILD_DIR)
 
 # Rewrites tests/fixtures/golden/*.prom from the current agent's output.
 golden: build

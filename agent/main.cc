@@ -45,7 +45,9 @@ namespace hostlens {
 namespace {
 
 constexpr int kExitStartup = 1;
-constexpr int kPollTimeoutMs = 100;
+// Also the longest a data event waits in the ring buffer: data events do not wake the loop
+// (bpf/data.bpf.c) unless the ring is filling up.
+constexpr int kPollTimeoutMs = 50;
 constexpr auto kStallAfter = std::chrono::seconds(5);
 // SIGTERM to exit, all included: Kubernetes and systemd expect it quick.
 constexpr auto kStopBudget = std::chrono::milliseconds(1500);
@@ -206,6 +208,11 @@ int Run(const config::Options& options) {
                  in.tracked_processes = processes.size();
                  in.tracked_connections = connections.stats().open.load();
                  in.connections_evicted = connections.stats().evicted.load();
+                 for (auto system : {conn::DbSystem::kPostgresql, conn::DbSystem::kMysql,
+                                     conn::DbSystem::kRedis, conn::DbSystem::kMemcached}) {
+                   in.db_parser_resyncs[std::string(conn::DbSystemName(system))] =
+                       connections.stats().db_resyncs[static_cast<size_t>(system)].load();
+                 }
                  for (const metrics::SeriesLimiter* limiter :
                       {&http_metrics.route_limiter(), &http_metrics.address_limiter(),
                        &db_metrics.address_limiter(), &db_metrics.collection_limiter(),

@@ -176,7 +176,14 @@ static __always_inline int exit_(long ret) {
 
   __u64 size = HL_DATA_EVENT_FIXED_SIZE + ev->head_len + ev->tail_len;
   if (size > sizeof(*ev)) return 0;
-  if (bpf_ringbuf_output(&events, ev, size, 0)) count(HL_CNT_LOST_RINGBUF);
+  /* Data events do not wake the agent one by one: it drains the ring buffer every
+   * poll interval (agent/main.cc), or at once when the ring is an eighth full. Waking
+   * the consumer per event costs the traced process a wakeup per syscall. */
+  __u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
+                        bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8
+                    ? BPF_RB_FORCE_WAKEUP
+                    : BPF_RB_NO_WAKEUP;
+  if (bpf_ringbuf_output(&events, ev, size, flags)) count(HL_CNT_LOST_RINGBUF);
   return 0;
 }
 

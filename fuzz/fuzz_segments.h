@@ -35,9 +35,9 @@ struct FuzzSegment {
   bool close_after;    // the connection closes after it (for parsers that care)
 };
 
-// Up to 256 syscalls; each captured whole, or (op & 2) in part with the kernel's head, optional
-// 16-byte tail (or a shorter one, which the kernel never sends) and up to `max_extra_gap` more
-// uncaptured bytes.
+// Up to 256 syscalls; each captured whole, or (op & 2) in part with the kernel's head, an
+// optional tail of 16 bytes or of up to HL_TAIL_LEN (256) bytes (or the whole rest), and up to
+// `max_extra_gap` more uncaptured bytes.
 inline std::vector<FuzzSegment> ConsumeSegments(FuzzedDataProvider& fdp, uint64_t max_extra_gap) {
   std::vector<FuzzSegment> segments;
   while (fdp.remaining_bytes() > 0 && segments.size() < 256) {
@@ -51,7 +51,10 @@ inline std::vector<FuzzSegment> ConsumeSegments(FuzzedDataProvider& fdp, uint64_
     if (op & 2) {  // captured only in part
       s.head_size = fdp.ConsumeIntegralInRange<size_t>(0, s.payload.size());
       size_t rest = s.payload.size() - s.head_size;
-      if (op & 4) s.tail_size = rest >= 16 ? 16 : (op & 8 ? rest : 0);
+      if (op & 4) {
+        const size_t want = (op & 32) ? fdp.ConsumeIntegralInRange<size_t>(0, 256) : 16;
+        s.tail_size = rest >= want ? want : (op & 8 ? rest : 0);
+      }
       if (op & 16) s.extra_gap = fdp.ConsumeIntegralInRange<uint64_t>(0, max_extra_gap);
     }
     s.close_after = op == 0xff;

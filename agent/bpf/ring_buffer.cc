@@ -25,7 +25,12 @@ int RingBuffer::Trampoline(void* ctx, void* data, size_t size) {
 
 int RingBuffer::Poll(int timeout_ms) {
   int n = ring_buffer__poll(rb_, timeout_ms);
-  return n == -EINTR ? 0 : n;
+  if (n == -EINTR) n = 0;
+  if (n < 0) return n;
+  // Records committed without a wakeup (data events: BPF_RB_NO_WAKEUP) raise no epoll event:
+  // drain them too, every time the wait ends.
+  const int more = ring_buffer__consume(rb_);
+  return more < 0 ? more : n + more;
 }
 
 }  // namespace hostlens::bpf

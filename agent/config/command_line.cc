@@ -63,8 +63,9 @@ class CommandLine {
     Add(&slow_query_threshold_, "--slow-query-threshold", "DURATION",
         "SQL queries at least this long are slow (counted and kept for /api/v1/slow-queries)",
         "100ms");
-    app_.add_flag("--capture-literals", capture_literals_,
-                  "Keep SQL text as sent, literals included, in /api/v1/slow-queries");
+    capture_literals_option_ =
+        app_.add_flag("--capture-literals", capture_literals_,
+                      "Keep SQL text as sent, literals included, in /api/v1/slow-queries");
   }
 
   // Throws what CLI11 throws: CallForHelp, CallForVersion, ParseError.
@@ -216,7 +217,9 @@ class CommandLine {
       if (!ns) return "--slow-query-threshold: " + error;
       options->slow_query_threshold_ns = *ns;
     }
-    if (capture_literals_) options->capture_literals = true;
+    // Given at all, the flag wins over the file both ways: --capture-literals=false turns off
+    // the file's capture_literals: true.
+    if (capture_literals_option_->count() > 0) options->capture_literals = capture_literals_;
     return {};
   }
 
@@ -225,6 +228,7 @@ class CommandLine {
       max_tracked_processes_, capture_bytes_, route_, exclude_route_, max_routes_per_service_,
       slow_query_threshold_;
   bool capture_literals_ = false;
+  CLI::Option* capture_literals_option_ = nullptr;
 };
 
 // Library messages (CLI11, regex, yaml-cpp) and user-typed paths could carry line breaks.

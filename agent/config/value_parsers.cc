@@ -245,7 +245,7 @@ std::optional<size_t> ParseMaxRoutesPerService(std::string_view text, std::strin
 
 std::optional<uint64_t> ParseSlowQueryThreshold(std::string_view text, std::string* error) {
   static constexpr std::pair<std::string_view, double> kUnits[] = {
-      {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}};
+      {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
   const auto bad = [&] {
     *error = Quote(text) + " is not a duration from 1us to 1h (e.g. 100ms, 1s, 250us)";
     return std::nullopt;

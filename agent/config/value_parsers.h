@@ -50,7 +50,8 @@ std::optional<uint32_t> ParseMaxTrackedProcesses(std::string_view text, std::str
 // kMinCaptureBytes..kMaxCaptureBytes, in bytes (no suffixes: the range is small).
 std::optional<uint32_t> ParseCaptureBytes(std::string_view text, std::string* error);
 std::optional<size_t> ParseMaxRoutesPerService(std::string_view text, std::string* error);
-// A duration with a unit: "100ms", "1s", "250us", "1.5s", "2m"; from 1us to 1h. In nanoseconds.
+// A duration with a unit: "100ms", "1s", "250us", "1.5s", "2m", "1h"; from 1us to 1h. In
+// nanoseconds.
 std::optional<uint64_t> ParseSlowQueryThreshold(std::string_view text, std::string* error);
 // Statements kept by /api/v1/slow-queries: 1..kMaxSlowQueriesKept.
 std::optional<size_t> ParseSlowQueriesKept(std::string_view text, std::string* error);

@@ -2,6 +2,7 @@
 
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 
@@ -167,7 +168,7 @@ void ConnectionTable::FeedDb(Connection& conn, uint8_t direction,
 
   const DbStreamLosses now = conn.db->losses();
   auto& seen = conn.db_losses_seen;
-  stats_.parse_resyncs += now.resyncs - seen.resyncs;
+  stats_.db_resyncs[static_cast<size_t>(conn.db->system())] += now.resyncs - seen.resyncs;
   stats_.db_requests_evicted += now.evicted_requests - seen.evicted_requests;
   stats_.db_responses_unmatched += now.unmatched_responses - seen.unmatched_responses;
   stats_.db_responses_lost += now.lost_responses - seen.lost_responses;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -91,6 +92,10 @@ struct ConnectionTableStats {
   std::atomic<uint64_t> evicted{0};         // dropped to stay under the size cap
   std::atomic<uint64_t> unmatched_data{0};  // data of a connection whose open was never seen
   std::atomic<uint64_t> parse_resyncs{0};   // parser lost sync and resynced
+  // Database parsers that lost a message boundary in an uncaptured gap (usually inside a result
+  // far larger than the capture), by DbSystem. Not losses in themselves: an operation whose
+  // answer went with it is counted in db_responses_lost / _unmatched.
+  std::array<std::atomic<uint64_t>, 4> db_resyncs{};
   // HTTP exchanges that could not be counted: requests dropped past the
   // outstanding cap, responses without a request, responses lost to a resync.
   std::atomic<uint64_t> http_requests_evicted{0};

@@ -47,8 +47,8 @@ class PostgresStream : public DbStream {
   }
   DbStreamLosses losses() const override {
     const auto s = stream_.stats();
-    return {s.resyncs, s.evicted_requests, s.unmatched_responses, s.lost_responses,
-            s.unknown_statements};
+    return {s.resyncs, s.evicted_requests, s.unmatched_responses,
+            s.lost_responses, s.unknown_statements};
   }
   bool finished() const override { return stream_.encrypted(); }
 
@@ -72,8 +72,8 @@ class MysqlStream : public DbStream {
   }
   DbStreamLosses losses() const override {
     const auto s = stream_.stats();
-    return {s.resyncs, s.evicted_requests, s.unmatched_responses, s.lost_responses,
-            s.unknown_statements};
+    return {s.resyncs, s.evicted_requests, s.unmatched_responses,
+            s.lost_responses, s.unknown_statements};
   }
   bool finished() const override { return stream_.encrypted(); }
 

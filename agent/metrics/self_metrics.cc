@@ -63,6 +63,17 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
                                 "Connections of tracked processes the agent follows now.",
                                 static_cast<double>(input.tracked_connections)));
 
+  prometheus::MetricFamily resyncs = MakeFamily(
+      "hostlens_parser_resyncs_total",
+      "Database and cache parsers that lost a message boundary in an uncaptured gap (usually "
+      "inside a result far larger than the capture) and resynced. Operations whose answer was "
+      "lost with it are in hostlens_events_lost_total{reason=~\"db_.*\"}.",
+      MetricType::Counter);
+  for (const auto& [system, count] : input.db_parser_resyncs) {
+    AddSample(&resyncs, {{"db_system_name", system}}, static_cast<double>(count));
+  }
+  out.push_back(std::move(resyncs));
+
   prometheus::MetricFamily evicted = MakeFamily(
       "hostlens_connections_evicted_total",
       "Connections dropped from the agent's table to stay under its size cap.",

@@ -83,6 +83,8 @@ struct SelfMetricsInput {
   size_t tracked_processes = 0;
   uint64_t tracked_connections = 0;
   uint64_t connections_evicted = 0;
+  // db_system_name → database parser resyncs (hostlens_parser_resyncs_total).
+  std::map<std::string, uint64_t> db_parser_resyncs;
   // family -> label sets redirected to "__other__" by a series cap
   std::map<std::string, uint64_t> series_limited;
 };

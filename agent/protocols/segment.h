@@ -9,7 +9,7 @@
 namespace hostlens::protocols {
 
 // One read or write syscall on the socket. The kernel copies only the first bytes (`head`) and
-// the last up to 16 bytes (`tail`) of the `length` bytes moved; the bytes in between form an
+// the last up to HL_TAIL_LEN (256) bytes (`tail`) of the `length` bytes moved; the bytes in between form an
 // uncaptured gap of length - head.size() - tail.size(). `tail` is empty when the whole syscall
 // fits in `head`, and also when head and tail would overlap.
 struct Segment {

@@ -287,6 +287,19 @@ bool Matcher::Answer(Pending* p, const Packet& packet) {
         p->reply = Reply::kUnknown;
         return false;
       }
+      // One byte after the count (MariaDB's MARIADB_CLIENT_CACHE_METADATA, MySQL's
+      // CLIENT_OPTIONAL_RESULTSET_METADATA): whether column definitions follow. libmariadb asks
+      // for it, and a COM_STMT_EXECUTE's result set then comes without them (the client has
+      // them from the prepare).
+      size_t count_size = packet.payload.size() - payload.size();
+      if (packet.payload_length == count_size + 1) {
+        if (payload.empty()) {  // not captured: how many packets follow is unknown
+          p->reply = Reply::kUnknown;
+          p->eofs = 0;
+          return false;
+        }
+        if (payload[0] == 0) columns = 0;
+      }
       p->columns = columns;
       p->left = columns;
       p->reply = columns > 0 ? Reply::kColumns : Reply::kColumnsEof;

@@ -9,7 +9,12 @@
 //   result set at least 7).
 // - Commands (client packets with sequence id 0) queue in order; server packets answer the
 //   oldest: OK / ERR, or a result set (column count, column definitions, [EOF], rows, EOF or OK),
-//   repeated while SERVER_MORE_RESULTS_EXISTS is set. The query ends at the last packet.
+//   repeated while SERVER_MORE_RESULTS_EXISTS is set. The query ends at the last packet. A
+//   column count packet with one byte after the count carries a "metadata follows" flag
+//   (MariaDB's MARIADB_CLIENT_CACHE_METADATA, which libmariadb asks for; MySQL's
+//   CLIENT_OPTIONAL_RESULTSET_METADATA): when it is 0 no column definitions follow (the
+//   [EOF] still does) — libmariadb's COM_STMT_EXECUTE results come so. Rows are text or binary
+//   (starting with 0x00): only 0xfe / 0xff packets end them.
 // - COM_STMT_PREPARE's SQL is remembered under the statement id of its PREPARE_OK in a bounded
 //   map; COM_STMT_EXECUTE reports it; COM_STMT_CLOSE forgets it (and has no response).
 
@@ -89,7 +94,7 @@ class Matcher {
     Reply reply = Reply::kFirst;
     uint64_t left = 0;
     uint16_t prepare_columns = 0;
-    uint64_t columns = 0;  // of the current result set
+    uint64_t columns = 0;  // column definitions sent in the current result set
     int eofs = 0;          // kUnknown: EOF packets seen
     Query query;
   };

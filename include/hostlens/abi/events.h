@@ -90,7 +90,10 @@ struct hl_conn_event {
 
 /* Largest head the kernel can be told to copy (--capture-bytes). */
 #define HL_CAPTURE_MAX 4096
-#define HL_TAIL_LEN 16
+/* Last bytes of each read/write copied beyond the head: enough for the ends of several small
+ * messages after a large one (a pipeline's commands after a 1 MB value, CommandComplete +
+ * ReadyForQuery after 10 MB of rows). Copied only for syscalls longer than the head. */
+#define HL_TAIL_LEN 256
 
 enum hl_direction {
   HL_DIR_INGRESS = 0, /* read by the process */

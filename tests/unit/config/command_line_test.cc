@@ -51,6 +51,9 @@ TEST(ParseCommandLineTest, NoArgumentsGiveTheDefaults) {
   EXPECT_TRUE(options.route_rules.patterns.empty());
   EXPECT_TRUE(options.route_rules.exclude.empty());
   EXPECT_EQ(options.max_routes_per_service, 500u);
+  EXPECT_EQ(options.slow_query_threshold_ns, 100'000'000u);
+  EXPECT_EQ(options.slow_queries_kept, 200u);
+  EXPECT_FALSE(options.capture_literals);
 }
 
 TEST(ParseCommandLineTest, HelpListsEveryFlag) {
@@ -64,7 +67,8 @@ TEST(ParseCommandLineTest, HelpListsEveryFlag) {
     for (const char* name :
          {"--listen", "--pid", "--port", "--exe", "--config", "--procfs", "--log-level",
           "--ring-buffer-size", "--max-tracked-processes", "--capture-bytes", "--route",
-          "--exclude-route", "--max-routes-per-service", "--version"}) {
+          "--exclude-route", "--max-routes-per-service", "--slow-query-threshold",
+          "--capture-literals", "--version"}) {
       EXPECT_THAT(result.output, HasSubstr(name));
     }
     EXPECT_EQ(result.output.back(), '\n');
@@ -241,6 +245,37 @@ TEST(ParseCommandLineTest, RouteFlagsComeAfterTheFilesWhereverConfigSits) {
               ::testing::ElementsAre("^/healthz$", "^/static/", "^/ping$", "^/favicon"));
 }
 
+TEST(ParseCommandLineTest, SlowQueryThresholdAndCaptureLiterals) {
+  EXPECT_EQ(OptionsFor({"--slow-query-threshold", "250ms"}).slow_query_threshold_ns, 250'000'000u);
+  EXPECT_EQ(OptionsFor({"--slow-query-threshold=1.5s"}).slow_query_threshold_ns, 1'500'000'000u);
+  EXPECT_TRUE(OptionsFor({"--capture-literals"}).capture_literals);
+}
+
+TEST(ParseCommandLineTest, DbFlagsOverrideTheFileAndTheFileTheDefaults) {
+  const std::string file = kFixtures + "/db.yaml";
+  const Options from_file = OptionsFor({"--config", file});
+  EXPECT_EQ(from_file.slow_query_threshold_ns, 250'000'000u);
+  EXPECT_EQ(from_file.slow_queries_kept, 50u);
+  EXPECT_TRUE(from_file.capture_literals);
+
+  // Before or after --config: the flag wins.
+  for (const auto& args :
+       {std::vector<std::string>{"--slow-query-threshold", "5ms", "--config", file},
+        std::vector<std::string>{"--config", file, "--slow-query-threshold", "5ms"}}) {
+    const Options options = OptionsFor(args);
+    EXPECT_EQ(options.slow_query_threshold_ns, 5'000'000u);
+    EXPECT_EQ(options.slow_queries_kept, 50u);  // no flag for it: the file's stays
+    EXPECT_TRUE(options.capture_literals);
+  }
+}
+
+TEST(ParseCommandLineTest, CaptureLiteralsFlagCanTurnTheFilesSwitchOff) {
+  const Options options =
+      OptionsFor({"--config", kFixtures + "/db.yaml", "--capture-literals=false"});
+  EXPECT_FALSE(options.capture_literals);
+  EXPECT_TRUE(OptionsFor({"--capture-literals=true"}).capture_literals);
+}
+
 struct ErrorCase {
   std::string name;
   std::vector<std::string> args;
@@ -352,7 +387,8 @@ const ErrorCase kErrorCases[] = {
      {"--config", kFixtures + "/unknown_key.yaml"},
      "hostlens: --config " + kFixtures +
          "/unknown_key.yaml: line 3: unknown key \"selectrs\" (known: listen, log_level, procfs, "
-         "ring_buffer_size, max_tracked_processes, capture_bytes, selectors, http)"},
+         "ring_buffer_size, max_tracked_processes, capture_bytes, capture_literals, selectors, "
+         "http, db)"},
     {"ConfigBadRoute",
      {"--config", kFixtures + "/bad_route.yaml"},
      "hostlens: --config " + kFixtures +
@@ -523,6 +559,22 @@ const ErrorCase kErrorCases[] = {
     {"MaxRoutesNotANumber",
      {"--max-routes-per-service", "unlimited"},
      "hostlens: --max-routes-per-service: \"unlimited\"" + kNotARouteCount},
+    // --slow-query-threshold
+    {"SlowQueryThresholdWithoutValue",
+     {"--slow-query-threshold"},
+     "hostlens: --slow-query-threshold: 1 required DURATION missing"},
+    {"SlowQueryThresholdTwice",
+     {"--slow-query-threshold", "1s", "--slow-query-threshold", "2s"},
+     "hostlens: --slow-query-threshold: given 2 times; it takes one value"},
+    {"SlowQueryThresholdWithoutUnit",
+     {"--slow-query-threshold", "100"},
+     "hostlens: --slow-query-threshold: \"100\" is not a duration from 1us to 1h (e.g. 100ms, "
+     "1s, 250us)"},
+    {"SlowQueryThresholdTooLong",
+     {"--slow-query-threshold", "2h"},
+     "hostlens: --slow-query-threshold: \"2h\" is not a duration from 1us to 1h (e.g. 100ms, "
+     "1s, 250us)"},
+    {"CaptureLiteralsNotASwitch", {"--capture-literals=maybe"}, "hostlens: ", true},
 };
 
 INSTANTIATE_TEST_SUITE_P(AllProblems, CommandLineErrorTest, ::testing::ValuesIn(kErrorCases),

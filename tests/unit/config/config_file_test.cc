@@ -128,6 +128,35 @@ TEST(ParseConfigFileTest, AcceptsQuotedScalars) {
   EXPECT_EQ(result.settings->selectors[0].port, 8080);
 }
 
+TEST(ParseConfigFileTest, DbSectionAndCaptureLiterals) {
+  const ConfigFileResult result = LoadConfigFile(kFixtures + "/db.yaml");
+  ASSERT_TRUE(result.settings) << result.error;
+  EXPECT_EQ(result.settings->slow_query_threshold_ns, 250'000'000u);
+  EXPECT_EQ(result.settings->slow_queries_kept, 50u);
+  EXPECT_EQ(result.settings->capture_literals, true);
+
+  const ConfigFileResult off = ParseConfigFile("capture_literals: off\ndb:\n", "test.yaml");
+  ASSERT_TRUE(off.settings) << off.error;
+  EXPECT_EQ(off.settings->capture_literals, false);
+  EXPECT_FALSE(off.settings->slow_query_threshold_ns);
+  EXPECT_FALSE(off.settings->slow_queries_kept);
+
+  const ConfigFileResult quoted = ParseConfigFile(
+      "db:\n  slow_query_threshold: '1.5s'\n  slow_queries_kept: \"7\"\n", "test.yaml");
+  ASSERT_TRUE(quoted.settings) << quoted.error;
+  EXPECT_EQ(quoted.settings->slow_query_threshold_ns, 1'500'000'000u);
+  EXPECT_EQ(quoted.settings->slow_queries_kept, 7u);
+  EXPECT_FALSE(quoted.settings->capture_literals);
+}
+
+TEST(ParseConfigFileTest, EmptyDocumentSetsNoDbSetting) {
+  const ConfigFileResult result = ParseConfigFile("", "test.yaml");
+  ASSERT_TRUE(result.settings) << result.error;
+  EXPECT_FALSE(result.settings->slow_query_threshold_ns);
+  EXPECT_FALSE(result.settings->slow_queries_kept);
+  EXPECT_FALSE(result.settings->capture_literals);
+}
+
 struct ErrorCase {
   std::string name;
   std::string yaml;
@@ -165,10 +194,10 @@ const ErrorCase kErrorCases[] = {
      "line 3: only one YAML document is allowed"},
     {"UnknownKey", "listen: :1\nlog_level: info\nselectrs: []\n",
      "line 3: unknown key \"selectrs\" (known: listen, log_level, procfs, ring_buffer_size, "
-     "max_tracked_processes, capture_bytes, selectors, http)"},
+     "max_tracked_processes, capture_bytes, capture_literals, selectors, http, db)"},
     {"HttpKeyAtTopLevel", "routes:\n  - /a\n",
      "line 1: unknown key \"routes\" (known: listen, log_level, procfs, ring_buffer_size, "
-     "max_tracked_processes, capture_bytes, selectors, http)"},
+     "max_tracked_processes, capture_bytes, capture_literals, selectors, http, db)"},
     {"DuplicateKey", "listen: :1\nlisten: :2\n", "line 2: duplicate key \"listen\""},
     {"NonScalarKey", "[a]: 1\n", "line 1: expected a key name, got a list"},
     {"MissingValue", "log_level: info\nprocfs:\n", "line 2: procfs: missing value"},
@@ -311,6 +340,28 @@ const ErrorCase kErrorCases[] = {
      "line 3: port: missing value"},
     {"SelectorExeInvalidRegex", "selectors:\n  - service_name: api\n    exe: \"gunicorn(\"\n",
      "line 3: exe: \"gunicorn(\" is not a valid regular expression: ", true},
+    {"DbNotAMapping", "db: 100ms\n",
+     "line 1: db: expected a mapping of settings (key: value), got a single value"},
+    {"DbList", "db:\n  - slow_query_threshold: 1s\n",
+     "line 2: db: expected a mapping of settings (key: value), got a list"},
+    {"DbUnknownKey", "db:\n  slow_query: 1s\n",
+     "line 2: unknown db key \"slow_query\" (known: slow_query_threshold, slow_queries_kept)"},
+    {"CaptureLiteralsInsideDb", "db:\n  capture_literals: true\n",
+     "line 2: unknown db key \"capture_literals\" (known: slow_query_threshold, "
+     "slow_queries_kept)"},
+    {"DbDuplicateKey", "db:\n  slow_queries_kept: 1\n  slow_queries_kept: 2\n",
+     "line 3: duplicate key \"slow_queries_kept\""},
+    {"SlowQueryThresholdWithoutUnit", "db:\n  slow_query_threshold: 100\n",
+     "line 2: slow_query_threshold: \"100\" is not a duration from 1us to 1h (e.g. 100ms, 1s, "
+     "250us)"},
+    {"SlowQueryThresholdMissing", "db:\n  slow_query_threshold:\n",
+     "line 2: slow_query_threshold: missing value"},
+    {"SlowQueriesKeptZero", "db:\n  slow_queries_kept: 0\n",
+     "line 2: slow_queries_kept: \"0\" is not a number of statements (1-100000)"},
+    {"CaptureLiteralsNotASwitch", "capture_literals: maybe\n",
+     "line 1: capture_literals: \"maybe\" is not true or false"},
+    {"CaptureLiteralsList", "capture_literals: [true]\n",
+     "line 1: capture_literals: expected a single value, got a list"},
     {"SelectorExeEmpty", "selectors:\n  - service_name: api\n    exe: \"\"\n",
      "line 3: exe: the pattern is empty; it would match every process"},
 };
@@ -427,6 +478,28 @@ TEST(ApplyFileSettingsTest, SetsHttpSettingsAndPutsItsRoutesFirst) {
   EXPECT_EQ(options.max_routes_per_service, 50u);
   EXPECT_THAT(options.route_rules.patterns, ElementsAre("/file/{id}", "/already/{id}"));
   EXPECT_THAT(options.route_rules.exclude, ElementsAre("^/file-health$", "^/already$"));
+}
+
+TEST(ApplyFileSettingsTest, SetsDbSettings) {
+  FileSettings settings;
+  settings.slow_query_threshold_ns = 5'000'000;
+  settings.slow_queries_kept = 10;
+  settings.capture_literals = true;
+  Options options;
+  ApplyFileSettings(settings, &options);
+  EXPECT_EQ(options.slow_query_threshold_ns, 5'000'000u);
+  EXPECT_EQ(options.slow_queries_kept, 10u);
+  EXPECT_TRUE(options.capture_literals);
+
+  // What the file does not set keeps its default; a file's "off" turns a switch off.
+  FileSettings off;
+  off.capture_literals = false;
+  Options defaults;
+  defaults.capture_literals = true;
+  ApplyFileSettings(off, &defaults);
+  EXPECT_FALSE(defaults.capture_literals);
+  EXPECT_EQ(defaults.slow_query_threshold_ns, 100'000'000u);
+  EXPECT_EQ(defaults.slow_queries_kept, 200u);
 }
 
 }  // namespace

@@ -175,6 +175,51 @@ TEST(ParseMaxRoutesPerServiceTest, AcceptsOneToOneHundredThousand) {
   }
 }
 
+TEST(ParseSlowQueryThresholdTest, AcceptsDurationsFromOneMicrosecondToOneHour) {
+  const std::pair<const char*, uint64_t> kCases[] = {
+      {"100ms", 100'000'000},    {"1s", 1'000'000'000},        {"250us", 250'000},
+      {"1.5s", 1'500'000'000},   {"2m", 120'000'000'000},      {"1us", 1'000},
+      {"0.5ms", 500'000},        {"3600s", 3'600'000'000'000}, {"60m", 3'600'000'000'000},
+      {"1h", 3'600'000'000'000}, {"0.001ms", 1'000},           {"007ms", 7'000'000}};
+  for (const auto& [text, ns] : kCases) {
+    std::string error;
+    EXPECT_EQ(ParseSlowQueryThreshold(text, &error), ns) << text << ": " << error;
+  }
+}
+
+TEST(ParseSlowQueryThresholdTest, RefusesWhatIsNotADurationInRange) {
+  for (const char* text : {"",      "100",   "ms",    "0ms",    "0.5us",
+                           "999ns", "100ns", "61m",   "3601s",  "2h",
+                           ".5s",   "5.s",   "1..5s", "1.2.3s", "-1s",
+                           "+1s",   " 1s",   "1s ",   "1 s",    "1S",
+                           "1MS",   "1e3ms", "1sec",  "0x10ms", "123456789012345678901ms"}) {
+    std::string error;
+    EXPECT_EQ(ParseSlowQueryThreshold(text, &error), std::nullopt) << text;
+    EXPECT_EQ(error, Quote(text) + " is not a duration from 1us to 1h (e.g. 100ms, 1s, 250us)");
+  }
+}
+
+TEST(ParseSlowQueriesKeptTest, AcceptsOneToTheMaximum) {
+  std::string error;
+  EXPECT_EQ(ParseSlowQueriesKept("1", &error), 1u);
+  EXPECT_EQ(ParseSlowQueriesKept("200", &error), 200u);
+  EXPECT_EQ(ParseSlowQueriesKept("100000", &error), kMaxSlowQueriesKept);
+  for (const char* text : {"0", "100001", "-1", "1e3", "many", "", " 5"}) {
+    EXPECT_EQ(ParseSlowQueriesKept(text, &error), std::nullopt) << text;
+    EXPECT_EQ(error, Quote(text) + " is not a number of statements (1-100000)");
+  }
+}
+
+TEST(ParseSwitchTest, AcceptsTheUsualSpellings) {
+  std::string error;
+  for (const char* yes : {"true", "yes", "on", "1"}) EXPECT_EQ(ParseSwitch(yes, &error), true);
+  for (const char* no : {"false", "no", "off", "0"}) EXPECT_EQ(ParseSwitch(no, &error), false);
+  for (const char* text : {"", "maybe", "2", "enabled", " true"}) {
+    EXPECT_EQ(ParseSwitch(text, &error), std::nullopt) << text;
+    EXPECT_EQ(error, Quote(text) + " is not true or false");
+  }
+}
+
 TEST(ParseRoutePatternTest, AcceptsWhatTheTemplaterAccepts) {
   for (const char* pattern : {"/", "/api/users/{id}/", "/files/{path*}", "/a/{b}/c/{d_2}"}) {
     std::string error;

@@ -68,5 +68,34 @@ TEST_F(HttpMetricsTest, ClientRequestsAreLabelledByServerAddress) {
                   "service_name=\"worker\"} 1"));
 }
 
+TEST_F(HttpMetricsTest, RecordServerReturnsTheRouteLabelUsed) {
+  HttpMetrics http(registry_, Routes(), {/*routes_per_service=*/1, 500});
+  const std::string* route = http.RecordServer("api", "GET", "/api/users/42/", 200, 0.001);
+  ASSERT_NE(route, nullptr);
+  EXPECT_EQ(*route, "/api/users/{id}/");
+  // The same label, at the same address, for every request of the route.
+  EXPECT_EQ(http.RecordServer("api", "GET", "/api/users/7/", 200, 0.001), route);
+  const std::string* other = http.RecordServer("api", "GET", "/orders/7", 200, 0.001);
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(*other, "__other__");  // past the cap
+  EXPECT_EQ(http.RecordServer("api", "GET", "/healthz", 200, 0.001), nullptr);  // excluded
+}
+
+TEST_F(HttpMetricsTest, QueriesPerRequestIsAHistogramPerRoute) {
+  HttpMetrics http(registry_, Routes(), {});
+  http.RecordQueriesPerRequest("api", "/orders/{id}", 0);
+  http.RecordQueriesPerRequest("api", "/orders/{id}", 3);
+  http.RecordQueriesPerRequest("api", "/orders/{id}", 40);
+  EXPECT_TRUE(Has("http_server_db_queries_per_request_count{http_route=\"/orders/{id}\","
+                  "service_name=\"api\"} 3"))
+      << Text();
+  EXPECT_TRUE(Has("http_server_db_queries_per_request_sum{http_route=\"/orders/{id}\","
+                  "service_name=\"api\"} 43"));
+  EXPECT_TRUE(Has("http_route=\"/orders/{id}\",service_name=\"api\",le=\"0\"} 1"));
+  EXPECT_TRUE(Has("http_route=\"/orders/{id}\",service_name=\"api\",le=\"3\"} 2"));
+  EXPECT_TRUE(Has("http_route=\"/orders/{id}\",service_name=\"api\",le=\"20\"} 2"));
+  EXPECT_TRUE(Has("http_route=\"/orders/{id}\",service_name=\"api\",le=\"50\"} 3"));
+}
+
 }  // namespace
 }  // namespace hostlens::metrics

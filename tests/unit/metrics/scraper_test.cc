@@ -56,5 +56,31 @@ TEST(SelfMetrics, EveryLossReasonIsExportedEvenAtZero) {
   EXPECT_NE(text.find("hostlens_tracked_processes 7"), std::string::npos);
 }
 
+TEST(SelfMetrics, DatabaseAndFanOutLossesHaveTheirOwnReasons) {
+  SelfMetricsInput in;
+  in.losses.http_response_lost = 1;
+  in.losses.db_request_evicted = 2;
+  in.losses.db_response_unmatched = 3;
+  in.losses.db_response_lost = 4;
+  in.losses.db_statement_unknown = 5;
+  in.losses.fanout_query_dropped = 6;
+  std::vector<std::string> reasons;
+  for (const auto& [reason, count] : in.losses.ByReason()) reasons.push_back(reason);
+  EXPECT_EQ(reasons, (std::vector<std::string>{"ringbuf_full", "map_full", "parse",
+                                               "http_request_evicted", "http_response_unmatched",
+                                               "http_response_lost", "db_request_evicted",
+                                               "db_response_unmatched", "db_response_lost",
+                                               "db_statement_unknown", "fanout_query_dropped"}));
+  auto text = prometheus::TextSerializer().Serialize(CollectSelfMetrics(in));
+  for (const char* line : {"hostlens_events_lost_total{reason=\"http_response_lost\"} 1",
+                           "hostlens_events_lost_total{reason=\"db_request_evicted\"} 2",
+                           "hostlens_events_lost_total{reason=\"db_response_unmatched\"} 3",
+                           "hostlens_events_lost_total{reason=\"db_response_lost\"} 4",
+                           "hostlens_events_lost_total{reason=\"db_statement_unknown\"} 5",
+                           "hostlens_events_lost_total{reason=\"fanout_query_dropped\"} 6"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
+}
+
 }  // namespace
 }  // namespace hostlens::metrics

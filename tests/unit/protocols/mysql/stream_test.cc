@@ -126,6 +126,53 @@ TEST_P(EofModeTest, PrepareWithParametersOnly) {
   EXPECT_EQ(c.stream().stats().unmatched_responses, 0u);
 }
 
+// libmariadb asks for MARIADB_CLIENT_CACHE_METADATA: a column count packet then carries a
+// "metadata follows" byte, and a COM_STMT_EXECUTE's result set comes without column definitions
+// (byte 0): count, [EOF], binary rows (starting with 0x00, like an OK), EOF / OK.
+TEST_P(EofModeTest, ExecuteWithCachedMetadataHasNoColumnDefinitions) {
+  Conversation c;
+  Start(&c);
+  c.Requests(Command(kComStmtPrepare, "select a, b from t where a = ?"));
+  std::string reply = PrepareOk(1, 7, 2, 1) + ColumnDef(2, "?");
+  uint8_t seq = 3;
+  if (!deprecate()) reply += Eof(seq++);
+  reply += ColumnDef(seq, "a") + ColumnDef(seq + 1, "b");
+  seq += 2;
+  if (!deprecate()) reply += Eof(seq);
+  c.Responses(reply);
+  const std::string binary_row("\x00\x00\x05hello\x04\x00\x00\x00", 11);  // 0x00, null map, a, b
+  for (int rows = 0; rows < 3; ++rows) {
+    c.Requests(Execute(7));
+    seq = 1;
+    c.Responses(Wire(seq++, std::string("\x02\x00", 2)));  // 2 columns, no definitions
+    if (!deprecate()) c.Responses(Eof(seq++));
+    for (int i = 0; i < rows; ++i) c.Responses(Wire(seq++, binary_row));
+    c.Responses(deprecate() ? OkFe(seq) : Eof(seq));
+    ASSERT_EQ(c.results().size(), static_cast<size_t>(rows + 1));
+    EXPECT_EQ(c.results().back().end_ns, c.last_ts());
+  }
+  // A COM_QUERY's result set: the byte is 1 and the definitions follow.
+  c.Requests(Command(kComQuery, "select a, b from t"));
+  seq = 1;
+  c.Responses(Wire(seq++, std::string("\x02\x01", 2)));
+  c.Responses(ColumnDef(seq++, "a"));
+  c.Responses(ColumnDef(seq++, "b"));
+  if (!deprecate()) c.Responses(Eof(seq++));
+  c.Responses(TextRow(seq++, "row"));
+  c.Responses(deprecate() ? OkFe(seq) : Eof(seq));
+  c.Requests(Command(kComQuery, "select * from missing"));
+  c.Responses(Err(1, 1146));
+  ASSERT_EQ(c.results().size(), 5u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(c.results()[i].sql, "select a, b from t where a = ?");
+    EXPECT_EQ(c.results()[i].error_code, "");
+  }
+  EXPECT_EQ(c.results()[3].sql, "select a, b from t");
+  EXPECT_EQ(c.results()[4].error_code, "1146");
+  EXPECT_EQ(c.stream().pending(), 0u);
+  EXPECT_EQ(c.stream().stats().unmatched_responses, 0u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Modes, EofModeTest, testing::Values(0, 1, 2),
                          [](const testing::TestParamInfo<int>& info) {
                            return std::string(info.param == 0   ? "DeprecateEofOff"

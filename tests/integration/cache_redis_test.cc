@@ -1,0 +1,155 @@
+// Redis and memcached client metrics of real clients (redis-benchmark, raw RESP scenarios,
+// pymemcache) against throwaway servers on loopback: commands, errors and cache hits/misses
+// counted exactly as the clients report they sent.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <regex>
+
+#include "db_servers.h"
+#include "harness.h"
+
+namespace hostlens::testing {
+namespace {
+
+using Labels = std::map<std::string, std::string>;
+constexpr char kOpCount[] = "db_client_operation_duration_seconds_count";
+
+std::string Excerpt(Agent& agent) {
+  return MetricsExcerpt(agent, {"db_client_operation", "db_client_conn", "cache_client_",
+                                "hostlens_events_lost_total"});
+}
+
+std::string PythonService() {
+  return std::filesystem::canonical("/usr/bin/python3").filename().string();
+}
+
+void ExpectNothingLost(Agent& agent) {
+  ExpectNoEventsLost(agent, Excerpt,
+                     {"ringbuf_full", "map_full", "parse", "db_request_evicted",
+                      "db_response_unmatched", "db_response_lost"});
+}
+
+class Caches : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
+  }
+  double Commands(Agent& agent, const std::string& system, const std::string& name,
+                  const std::string& error_type = "") {
+    return agent.SumOf(kOpCount, {{"db_system_name", system},
+                                  {"db_operation_name", name},
+                                  {"error_type", error_type}});
+  }
+  double Lookups(Agent& agent, const std::string& system, const std::string& result) {
+    return agent.SumOf("cache_client_lookups_total",
+                       {{"db_system_name", system}, {"result", result}});
+  }
+  // Runs cache_client.py `scenario` and checks every command it reports sent, and its hits and
+  // misses, against the agent's counters (cumulative `so_far` per command).
+  void RunScenario(Agent& agent, const std::string& system, const std::vector<std::string>& args,
+                   std::map<std::string, double>* so_far, double* hits, double* misses) {
+    auto report = RunClient(PythonClientArgv("cache_client.py", args));
+    ASSERT_TRUE(report.ok()) << report.Describe();
+    for (const auto& [name, n] : report.json["commands"].items()) (*so_far)[name] += n.get<double>();
+    *hits += report.json.value("hits", 0.0);
+    *misses += report.json.value("misses", 0.0);
+    for (const auto& [name, n] : *so_far) {
+      const double total = agent.SumOf(kOpCount, {{"db_system_name", system},
+                                                  {"db_operation_name", name}});
+      if (total != n) {
+        EXPECT_EQ(Settle([&] {
+                    return agent.SumOf(kOpCount, {{"db_system_name", system},
+                                                  {"db_operation_name", name}});
+                  }, n),
+                  n)
+            << args[0] << ": " << name << "\n" << report.Describe() << Excerpt(agent);
+      }
+    }
+    EXPECT_EQ(Settle([&] { return Lookups(agent, system, "hit"); }, *hits), *hits)
+        << args[0] << "\n" << Excerpt(agent);
+    EXPECT_EQ(Lookups(agent, system, "miss"), *misses) << args[0] << "\n" << Excerpt(agent);
+  }
+};
+
+// redis-benchmark's own counts, pipelined 16 deep and not pipelined, client started after the
+// agent: GET and SET 20000 each per run, nothing lost.
+TEST_F(Caches, RedisBenchmarkPipelinedAndNot) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ok()) << redis.error();
+  Agent agent({"--exe", "/redis-benchmark$"});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  double expected = 0;
+  for (const char* pipeline : {"16", "1"}) {
+    auto run = RunProcess({"redis-benchmark", "-h", "127.0.0.1", "-p", std::to_string(redis.port()),
+                           "-t", "set,get", "-n", "20000", "-P", pipeline, "-c", "8", "-q",
+                           "--csv"},
+                          std::chrono::seconds(120));
+    ASSERT_EQ(run.exit_code, 0) << run.err << run.out;
+    // --csv: "SET","<rps>",... one line per test that completed all its requests.
+    ASSERT_TRUE(std::regex_search(run.out, std::regex("\"SET\""))) << run.out;
+    ASSERT_TRUE(std::regex_search(run.out, std::regex("\"GET\""))) << run.out;
+    expected += 20000;
+    for (const char* command : {"SET", "GET"}) {
+      EXPECT_EQ(Settle([&] { return Commands(agent, "redis", command); }, expected), expected)
+          << "-P " << pipeline << " " << command << "\n" << Excerpt(agent);
+    }
+  }
+  // Every GET of redis-benchmark reads the key its SETs wrote.
+  EXPECT_EQ(Lookups(agent, "redis", "hit") + Lookups(agent, "redis", "miss"), expected);
+  ExpectNothingLost(agent);
+}
+
+// A 1 MB value between small commands in one pipeline (one write, then one write per
+// command), MULTI/EXEC, errors, RESP3 after HELLO 3, and a subscriber whose pushed messages
+// are not replies.
+TEST_F(Caches, RedisPipelinesTransactionsErrorsResp3AndPubSub) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ok()) << redis.error();
+  Agent agent({"--exe", "/python3[.0-9]*$"});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  std::map<std::string, double> commands;
+  double hits = 0, misses = 0;
+  auto args = [&](std::vector<std::string> scenario) {
+    auto a = redis.ClientArgs();
+    a.insert(a.begin(), scenario.begin(), scenario.end());
+    return a;
+  };
+  RunScenario(agent, "redis", args({"pipeline_big"}), &commands, &hits, &misses);
+  RunScenario(agent, "redis", args({"pipeline_big", "--split"}), &commands, &hits, &misses);
+  RunScenario(agent, "redis", args({"multi"}), &commands, &hits, &misses);
+  RunScenario(agent, "redis", args({"error"}), &commands, &hits, &misses);
+  EXPECT_EQ(Commands(agent, "redis", "INCR", "ERR"), 1) << Excerpt(agent);
+  EXPECT_EQ(Commands(agent, "redis", "LPUSH", "WRONGTYPE"), 1) << Excerpt(agent);
+  RunScenario(agent, "redis", args({"resp3"}), &commands, &hits, &misses);
+  RunScenario(agent, "redis", args({"subscriber", "--messages", "25"}), &commands, &hits, &misses);
+  EXPECT_EQ(Commands(agent, "redis", "PUBLISH"), 25) << Excerpt(agent);
+  EXPECT_EQ(Commands(agent, "redis", "SUBSCRIBE"), 1) << Excerpt(agent);
+  ExpectNothingLost(agent);
+  const std::string metrics = agent.Get("/metrics").body;
+  EXPECT_EQ(metrics.find("hl:"), std::string::npos) << "a key reached /metrics";
+}
+
+// pymemcache: noreply sets, a multi-key get with misses, deletes, incr.
+TEST_F(Caches, MemcachedSetsMultiGetsAndNoreply) {
+  MemcachedServer memcached;
+  ASSERT_TRUE(memcached.ok()) << memcached.error();
+  Agent agent({"--exe", "/python3[.0-9]*$"});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  std::map<std::string, double> commands;
+  double hits = 0, misses = 0;
+  auto args = memcached.ClientArgs();
+  args.insert(args.begin(), {"memcached", "--sets", "30"});
+  RunScenario(agent, "memcached", args, &commands, &hits, &misses);
+  EXPECT_EQ(commands["set"], 31);
+  EXPECT_EQ(Commands(agent, "memcached", "set"), 31) << Excerpt(agent);
+  EXPECT_EQ(hits, 3);
+  EXPECT_EQ(misses, 3);
+  EXPECT_EQ(agent.SumOf("db_client_connections_opened_total",
+                        {{"service_name", PythonService()}, {"db_system_name", "memcached"}}),
+            1);
+  ExpectNothingLost(agent);
+}
+
+}  // namespace
+}  // namespace hostlens::testing

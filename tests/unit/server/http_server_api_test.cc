@@ -1,0 +1,131 @@
+// /api/v1/slow-queries and /api/v1/routes through a real HttpServer on a loopback port: query
+// parameters parsed per endpoint, 400 with the reason on bad ones, 404 when not wired in.
+
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "agent/server/http_server.h"
+
+namespace hostlens::server {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+// A port free a moment ago (bound to port 0 and released).
+uint16_t FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return 0;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// One request, Connection: close; the whole response.
+std::string Get(uint16_t port, const std::string& target) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return "connect failed";
+  }
+  const std::string request =
+      "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+  if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
+    close(fd);
+    return "write failed";
+  }
+  std::string response;
+  char buf[4096];
+  for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) response.append(buf, n);
+  close(fd);
+  return response;
+}
+
+std::string Body(const std::string& response) {
+  const size_t at = response.find("\r\n\r\n");
+  return at == std::string::npos ? "" : response.substr(at + 4);
+}
+
+class HttpServerApiTest : public ::testing::Test {
+ protected:
+  void Start(bool with_apis) {
+    Endpoints e;
+    e.metrics = [] { return std::string("m 1\n"); };
+    e.healthy = [] { return true; };
+    e.not_ready_reason = [] { return std::optional<std::string>(); };
+    e.status_json = [] { return std::string("{}"); };
+    if (with_apis) {
+      e.slow_queries_json = [](const ApiQuery& q) {
+        return "{\"slow\":\"" + q.service + "|" + q.system + "|" + std::to_string(q.limit) + "\"}";
+      };
+      e.routes_json = [](const ApiQuery& q) {
+        return "{\"routes\":\"" + q.service + "|" + std::to_string(q.limit) + "\"}";
+      };
+    }
+    for (int attempt = 0; attempt < 5 && !server_; ++attempt) {
+      port_ = FreePort();
+      auto started = HttpServer::Start("127.0.0.1:" + std::to_string(port_), std::move(e));
+      if (auto* server = std::get_if<std::unique_ptr<HttpServer>>(&started)) {
+        server_ = std::move(*server);
+      }
+    }
+    ASSERT_TRUE(server_);
+  }
+
+  uint16_t port_ = 0;
+  std::unique_ptr<HttpServer> server_;
+};
+
+// One test for the three cases: stopping CivetWeb takes about 2 s.
+TEST_F(HttpServerApiTest, ApisGetTheirParsedParametersAndBadOnesAre400) {
+  Start(true);
+  std::string r = Get(port_, "/api/v1/slow-queries?service=my%20app&system=mysql&limit=5");
+  EXPECT_THAT(r, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(r, HasSubstr("Content-Type: application/json"));
+  EXPECT_EQ(Body(r), "{\"slow\":\"my app|mysql|5\"}");
+  EXPECT_EQ(Body(Get(port_, "/api/v1/slow-queries")), "{\"slow\":\"||0\"}");
+
+  r = Get(port_, "/api/v1/routes?service=api&limit=3");
+  EXPECT_THAT(r, StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(Body(r), "{\"routes\":\"api|3\"}");
+
+  r = Get(port_, "/api/v1/slow-queries?limit=0");
+  EXPECT_THAT(r, StartsWith("HTTP/1.1 400"));
+  EXPECT_EQ(Body(r), "limit must be a whole number from 1 to 10000\n");
+  r = Get(port_, "/api/v1/routes?system=mysql");  // routes have no system
+  EXPECT_THAT(r, StartsWith("HTTP/1.1 400"));
+  EXPECT_EQ(Body(r), "unknown parameter 'system' (accepted: service, limit)\n");
+  r = Get(port_, "/api/v1/slow-queries?service=%zz");
+  EXPECT_THAT(r, StartsWith("HTTP/1.1 400"));
+  EXPECT_EQ(Body(r), "bad percent-encoding in 'service'\n");
+}
+
+TEST_F(HttpServerApiTest, ApisNotWiredInAre404) {
+  Start(false);
+  EXPECT_THAT(Get(port_, "/api/v1/slow-queries"), StartsWith("HTTP/1.1 404"));
+  EXPECT_THAT(Get(port_, "/api/v1/routes?limit=1"), StartsWith("HTTP/1.1 404"));
+  EXPECT_THAT(Get(port_, "/api/v1/routes/extra"), StartsWith("HTTP/1.1 404"));
+  EXPECT_THAT(Get(port_, "/metrics"), StartsWith("HTTP/1.1 200"));
+}
+
+}  // namespace
+}  // namespace hostlens::server
