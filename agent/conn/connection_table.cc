@@ -224,8 +224,16 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
                             event.hdr.ts_ns});
     return;
   }
-  if (auto system = DetectDbClient(conn.role, ingress, head, event.length, conn.remote.port)) {
+  // A command written a few bytes at a time ("PING", then "\r\n") is judged on all of it.
+  const bool accumulated = request_direction && !conn.pending.empty();
+  if (auto system = DetectDbClient(conn.role, ingress, first,
+                                   accumulated ? first.size() : event.length, conn.remote.port)) {
+    auto pending = std::move(conn.pending);
     StartDb(conn, *system);
+    for (const auto& p : pending) {
+      if ((p.direction == HL_DIR_INGRESS) != ingress) continue;
+      FeedDb(conn, p.direction, {p.head, p.tail, p.length, p.ts_ns});
+    }
     FeedDb(conn, event.direction, {head, tail, event.length, event.hdr.ts_ns});
     return;
   }

@@ -5,7 +5,9 @@ Starts a throwaway MariaDB server (Debian `mariadb-server`: mariadb-install-db i
 mariadbd on 127.0.0.1 only, no networking beyond loopback), creates a password user over the
 server's Unix socket, puts a recording TCP proxy in front of it, drives each conversation with
 the `mariadb` command-line client or with the small binary-protocol client below (for
-COM_STMT_PREPARE/EXECUTE/CLOSE and COM_PING, which the command-line client cannot send), and
+COM_STMT_PREPARE/EXECUTE/CLOSE and COM_PING, which the command-line client cannot send), or
+with the integration tests' libmariadb client (`libmariadb_client`: build the `mysql_client`
+target; found as build*/tests/mysql_client or given with --mysql-client), and
 writes what crossed the proxy to tests/fixtures/mysql/<name>.txt. Standard library only.
 
     python3 tests/capture/record_mysql.py              # record every capture
@@ -149,9 +151,13 @@ def expected_queries(records):
             elif first == b"\x00":
                 done = not ok_status(p) & MORE_RESULTS
             else:
-                n, _ = lenenc(p, 0)
+                n, pos = lenenc(p, 0)
+                if len(p) == pos + 1 and p[pos] == 0:
+                    # "metadata follows" = 0 (MARIADB_CLIENT_CACHE_METADATA, asked for by
+                    # libmariadb): no column definitions, straight to [EOF] and rows.
+                    n = 0
                 cur["left"] = n
-                cur["state"] = "columns"
+                cur["state"] = "columns" if n else ("rows" if deprecate else "eof")
         elif st == "defs":
             cur["left"] -= 1
             done = cur["left"] == 0
@@ -366,6 +372,23 @@ def cli(server, port, *statements):
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+MYSQL_CLIENT = None  # --mysql-client: the built tests/integration/clients/mysql_client binary
+MYSQL_CLIENT_COUNTS = {"inserts": 3, "selects": 3, "updates": 2, "prepared": 3, "errors": 2}
+
+
+def libmariadb_client(server, port):
+    """The agent's integration client (libmariadb, MariaDB Connector/C): COM_QUERY DROP, CREATE,
+    INSERTs, SELECTs, UPDATEs, then prepared INSERT/SELECT executions (SELECT results fetched with
+    mysql_stmt_store_result: binary rows), COM_STMT_CLOSE, failing SELECTs (1146), COM_QUIT."""
+    if MYSQL_CLIENT is None:
+        sys.exit("mysql_client: build the mysql_client target and pass --mysql-client PATH")
+    argv = [MYSQL_CLIENT, "--host", "127.0.0.1", "--port", str(port), "--user", USER,
+            "--password", PASSWORD, "--database", "test"]
+    for k, v in MYSQL_CLIENT_COUNTS.items():
+        argv += [f"--{k}", str(v)]
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+
+
 CONVERSATIONS = {
     "cli_simple": ("mariadb CLI: INSERT, SELECT, UPDATE (the CLI sends each statement alone)",
                    lambda s, p: cli(s, p, "insert into t values (1, 'a'), (2, 'b')",
@@ -381,6 +404,11 @@ CONVERSATIONS = {
                         "prepare (1146), three statements in one COM_QUERY, COM_QUIT", prepared(True)),
     "client_prepared_eof": ("the same without CLIENT_DEPRECATE_EOF (EOF packets after column "
                             "and parameter definitions)", prepared(False)),
+    "libmariadb_client": ("tests/integration/clients/mysql_client (libmariadb) with --inserts 3 "
+                          "--selects 3 --updates 2 --prepared 3 --errors 2: COM_QUERY DROP, "
+                          "CREATE, INSERT, SELECT, UPDATE; COM_STMT_PREPARE, COM_STMT_EXECUTE "
+                          "of an INSERT and of a SELECT (binary rows), COM_STMT_CLOSE; "
+                          "1146 errors; COM_QUIT", libmariadb_client),
 }
 
 
@@ -397,7 +425,14 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", action="append")
     parser.add_argument("--out", default=str(FIXTURES))
+    parser.add_argument("--mysql-client", help="the built mysql_client binary (for "
+                        "libmariadb_client; default: build*/tests/mysql_client if one exists)")
     args = parser.parse_args()
+    global MYSQL_CLIENT
+    MYSQL_CLIENT = args.mysql_client
+    if MYSQL_CLIENT is None:
+        found = sorted(FIXTURES.parents[2].glob("build*/tests/mysql_client"))
+        MYSQL_CLIENT = str(found[0]) if found else None
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     server = Server()

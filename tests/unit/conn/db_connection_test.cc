@@ -420,13 +420,9 @@ TEST_F(DbConnectionTest, MysqlQueryWriteMidStreamIsFoundOnAnOlderConnection) {
   }
 }
 
-// TODO(conn): a first write that could still be an HTTP method ("PING", "GET ") is held back as
-// pending; when the next write shows it is not HTTP, ConnectionTable::Detect passes only that
-// write's head ("\r\n") to DetectDbClient, not the accumulated first_bytes ("PING\r\n"), so a
-// Redis inline command written in pieces (telnet, nc, hand-rolled clients) is never detected and
-// the connection is ignored.
+// A first write that could still be an HTTP method ("PING") is held back; the next one shows
+// it is a Redis inline command (telnet, nc, hand-rolled clients), judged on both.
 TEST_F(DbConnectionTest, RedisInlineCommandWrittenInPiecesIsDetected) {
-  GTEST_SKIP() << "Detect passes the current head, not first_bytes, to DetectDbClient";
   Open(5, HL_ROLE_CLIENT, 6379);
   Data(5, HL_DIR_EGRESS, "PING", 1000);
   Data(5, HL_DIR_EGRESS, "\r\n", 1001);
