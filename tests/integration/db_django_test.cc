@@ -88,7 +88,14 @@ TEST_F(DjangoDb, QueriesPerRequestAndTheNPlusOneSuspect) {
             kCustomers)
       << Excerpt(agent);
   EXPECT_EQ(agent.SumOf(std::string(kPerRequest) + "_count", orders), kOrders) << Excerpt(agent);
-  EXPECT_EQ(agent.SumOf(std::string(kPerRequest) + "_sum", orders), kOrders * 6) << Excerpt(agent);
+  // A worker that the warm-up requests did not reach connects during its first /orders/ request,
+  // and Django then sends SET TIME ZONE: a real query of that request.
+  const double connection_setup =
+      agent.SumOf("db_client_operation_duration_seconds_count",
+                  {{"service_name", service}, {"db_operation_name", "SET"}});
+  EXPECT_LE(connection_setup, 2);
+  EXPECT_EQ(agent.SumOf(std::string(kPerRequest) + "_sum", orders), kOrders * 6 + connection_setup)
+      << Excerpt(agent);
   EXPECT_EQ(agent.SumOf(std::string(kPerRequest) + "_sum", customers), kCustomers)
       << Excerpt(agent);
   auto bucket = [&](const std::map<std::string, std::string>& route, const char* le) {
@@ -114,7 +121,9 @@ TEST_F(DjangoDb, QueriesPerRequestAndTheNPlusOneSuspect) {
   }
   ASSERT_NE(row, nullptr) << response.body;
   EXPECT_EQ((*row)["requests"], kOrders);
-  EXPECT_DOUBLE_EQ((*row)["db_queries_per_request"].get<double>(), 6.0) << response.body;
+  EXPECT_DOUBLE_EQ((*row)["db_queries_per_request"].get<double>(),
+                   (kOrders * 6 + connection_setup) / kOrders)
+      << response.body;
   EXPECT_GT((*row)["db_time_share"].get<double>(), 0.0);
   EXPECT_LE((*row)["db_time_share"].get<double>(), 1.0);
   EXPECT_GT((*row)["p99_seconds"].get<double>(), 0.0);
