@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -128,9 +129,13 @@ Process::Process(const std::vector<std::string>& argv) {
   char path[] = "/tmp/hostlens-test-stderr-XXXXXX";
   int err_fd = mkstemp(path);
   stderr_path_ = path;
+  const pid_t parent = getpid();
   pid_ = fork();
   if (pid_ == 0) {
     setpgid(0, 0);  // its own group, so the test can end its children too
+    // A test killed outright (ctest's timeout) must not leave an agent attached to the kernel.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent) _exit(127);
     dup2(err_fd, STDERR_FILENO);
     int null_fd = open("/dev/null", O_RDWR);
     dup2(null_fd, STDIN_FILENO);
