@@ -61,7 +61,7 @@ size_t Framer::TextLimit(char type) const {
   if (depth != 1) return 0;
   const Frame& parent = frames_.back();
   if (parent.index == 0) return commands_ ? kMaxNameBytes + 1 : 16;  // name / pub-sub word
-  if (commands_ && parent.index == 1 && message_.name == "HELLO") return 2;
+  if (commands_ && parent.index == 1 && message_.name == std::string_view("HELLO")) return 2;
   return 0;
 }
 
@@ -193,7 +193,7 @@ void Framer::FinishInline() {
   message_.type = 'i';
   message_.elements = inline_tokens_;
   message_.name = NormalizeName(inline_name_);
-  if (message_.name == "HELLO" && inline_tokens_ >= 2)
+  if (message_.name == std::string_view("HELLO") && inline_tokens_ >= 2)
     message_.hello_version = HelloVersion(inline_arg_);
   inline_name_.clear();
   inline_arg_.clear();
@@ -206,13 +206,8 @@ void Framer::OnLine() {
   Value v;
   v.type = type_;
   if (IsLengthType(type_)) {
-    std::string header(1, type_);
-    header.append(line);
-    header.append("\r\n");
-    std::string_view buf = header;
-    char type = 0;
     int64_t n = 0;
-    if (ParseHeaderLine(&buf, &type, &n) != ParseState::kSuccess) {
+    if (!ParseLengthLine(type_, line, &n)) {
       LoseSync();
       return;
     }
@@ -325,7 +320,7 @@ void Framer::CompleteValue(const Value& value) {
             }
           }
         }
-        if (commands_ && parent.index == 1 && message_.name == "HELLO" && !v.cut) {
+        if (commands_ && parent.index == 1 && message_.name == std::string_view("HELLO") && !v.cut) {
           message_.hello_version = HelloVersion(v.text);
         }
         if (v.null) ++message_.null_elements;

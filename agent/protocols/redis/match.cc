@@ -32,7 +32,7 @@ void Matcher::OnCommand(const Message& m) {
   Pending p;
   p.command.name = m.name.empty() ? "_OTHER" : m.name;
   p.command.start_ns = m.first_byte_ns;
-  const std::string& n = p.command.name;
+  const std::string_view n = p.command.name;
   uint64_t args = m.elements > 0 ? m.elements - 1 : 0;
   if (n == "GET" || n == "GETEX" || n == "GETDEL" || n == "HGET") {
     p.lookup = Lookup::kSingle;
@@ -114,7 +114,9 @@ void Matcher::OnReply(const Message& m) {
   }
   Pending p = std::move(pending_.front());
   pending_.pop_front();
-  const std::string name = p.command.name;
+  // p may be moved below: what its name decides is read first.
+  const std::string_view n = p.command.name;
+  const bool exec = n == "EXEC", discard = n == "DISCARD", hello = n == "HELLO";
 
   if (p.queued && m.error_type.empty()) {
     if (m.queued) {
@@ -126,7 +128,7 @@ void Matcher::OnReply(const Message& m) {
       return;
     }
   }
-  if (name == "EXEC") {
+  if (exec) {
     bool ran = m.error_type.empty() && !m.null && (m.type == '*');
     if (ran) {
       size_t i = 0;
@@ -141,10 +143,10 @@ void Matcher::OnReply(const Message& m) {
       discarded_ += queued_.size();
       queued_.clear();
     }
-  } else if (name == "DISCARD") {
+  } else if (discard) {
     discarded_ += queued_.size();
     queued_.clear();
-  } else if (name == "HELLO" && m.error_type.empty() && p.hello_version >= 2) {
+  } else if (hello && m.error_type.empty() && p.hello_version >= 2) {
     protocol_ = p.hello_version;
     if (protocol_ == 3) subscribed_ = false;
   }

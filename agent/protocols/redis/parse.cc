@@ -59,6 +59,16 @@ bool ParseDecimal(std::string_view line, int64_t* value) {
   return true;
 }
 
+bool ParseLengthLine(char type, std::string_view line, int64_t* value) {
+  int64_t v = 0;
+  if (line.size() > kMaxHeaderLine || !ParseDecimal(line, &v)) return false;
+  const bool may_be_null = type == '$' || type == '*';
+  if (v < (may_be_null ? -1 : 0)) return false;
+  if (v > (type == '$' || type == '=' || type == '!' ? kMaxBulkLength : kMaxElements)) return false;
+  *value = v;
+  return true;
+}
+
 ParseState ParseHeaderLine(std::string_view* buf, char* type, int64_t* value) {
   if (buf->empty()) return ParseState::kNeedsMoreData;
   char t = (*buf)[0];
@@ -73,15 +83,10 @@ ParseState ParseHeaderLine(std::string_view* buf, char* type, int64_t* value) {
   if (lf < 2 || (*buf)[lf - 1] != '\r') return ParseState::kInvalid;
   std::string_view line = buf->substr(1, lf - 2);
   int64_t v = 0;
-  if (IsLengthType(t) || t == ':') {
+  if (IsLengthType(t)) {
+    if (!ParseLengthLine(t, line, &v)) return ParseState::kInvalid;
+  } else if (t == ':') {
     if (line.size() > kMaxHeaderLine || !ParseDecimal(line, &v)) return ParseState::kInvalid;
-    if (IsLengthType(t)) {
-      bool may_be_null = t == '$' || t == '*';
-      if (v < (may_be_null ? -1 : 0)) return ParseState::kInvalid;
-      if (v > (t == '$' || t == '=' || t == '!' ? kMaxBulkLength : kMaxElements)) {
-        return ParseState::kInvalid;
-      }
-    }
   } else if (t == '_' && !line.empty()) {
     return ParseState::kInvalid;
   } else if (t == '#' && line != "t" && line != "f") {

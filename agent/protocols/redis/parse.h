@@ -19,6 +19,10 @@ bool IsTypeByte(char c);
 // Types followed by a decimal length/count line: $ = ! * % ~ > |
 bool IsLengthType(char c);
 
+// The line of a length-prefixed type (without the type byte and CRLF): a decimal within the
+// type's bounds (-1, a null, only for $ and *).
+bool ParseLengthLine(char type, std::string_view line, int64_t* value);
+
 // A type byte and its line up to CRLF: "$5\r\n", "*-1\r\n", ":12\r\n". For length types *value
 // is the declared length (-1 = null); for ':' the integer. Other types: the line is not checked.
 ParseState ParseHeaderLine(std::string_view* buf, char* type, int64_t* value);
