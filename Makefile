@@ -35,7 +35,7 @@ fuzz-build: deps
 fuzz: fuzz-build
 	@for f in $(FUZZERS); do ./scripts/run-fuzzer.sh $(FUZZ_DIR)/fuzz/$$f $(FUZZ_SECONDS) || exit 1; done
 
-# Overhead suite (bench/README.md): about 8 minutes, writes bench/RESULTS.md. BENCH_QUICK=1 for
+# Overhead suite (bench/README.md): under 10 minutes, writes bench/RESULTS.md. BENCH_QUICK=1 for
 # a ~2-minute check of the machinery (results in $(BUILD_DIR)/bench/RESULTS-quick.md).
 bench: build
 	/usr/bin/python3 bench/run.py --build-dir $(BUILD_DIR)

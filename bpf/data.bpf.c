@@ -28,13 +28,16 @@ struct io_call {
   __u8 syscall;
   __u8 direction;
   __u8 role;
-  __u8 _pad[5];
+  __u8 active;
+  __u8 _pad[4];
 };
 
+/* One slot per thread, in the task itself: cheaper than a hash map keyed by
+ * pid_tgid, and freed with the thread. `active` marks a call in flight. */
 struct {
-  __uint(type, BPF_MAP_TYPE_HASH);
-  __uint(max_entries, 16384);
-  __type(key, __u64);
+  __uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __type(key, int);
   __type(value, struct io_call);
 } io_calls SEC(".maps");
 
@@ -95,7 +98,14 @@ static __always_inline int enter(int fd, __u64 buf, __u32 iovcnt, enum hl_syscal
   call.syscall = syscall;
   call.direction = direction;
   call.role = info->role;
-  if (bpf_map_update_elem(&io_calls, &id, &call, BPF_ANY)) count(HL_CNT_LOST_MAP_FULL);
+  call.active = 1;
+  struct io_call *slot = bpf_task_storage_get(&io_calls, bpf_get_current_task_btf(), 0,
+                                              BPF_LOCAL_STORAGE_GET_F_CREATE);
+  if (!slot) {
+    count(HL_CNT_LOST_MAP_FULL);
+    return 0;
+  }
+  *slot = call;
   return 0;
 }
 
@@ -133,10 +143,10 @@ static __always_inline void copy_tail(struct hl_data_event *ev, const struct io_
 
 static __always_inline int exit_(long ret) {
   __u64 id = bpf_get_current_pid_tgid();
-  struct io_call *found = bpf_map_lookup_elem(&io_calls, &id);
-  if (!found) return 0;
+  struct io_call *found = bpf_task_storage_get(&io_calls, bpf_get_current_task_btf(), 0, 0);
+  if (!found || !found->active) return 0;
   struct io_call call = *found;
-  bpf_map_delete_elem(&io_calls, &id);
+  found->active = 0;
   if (ret <= 0) return 0;
 
   __u32 zero = 0;

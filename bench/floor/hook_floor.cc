@@ -8,7 +8,15 @@
 #include <cstdio>
 #include <cstring>
 
+#ifdef HOOK_FLOOR_RAW
+#include "floor_raw.skel.h"
+#define hl_floor hl_floor_raw
+#define hl_floor__open_and_load hl_floor_raw__open_and_load
+#define hl_floor__attach hl_floor_raw__attach
+#define hl_floor__destroy hl_floor_raw__destroy
+#else
 #include "floor.skel.h"
+#endif
 
 int main() {
   // Blocked before anything else, then waited for: no signal is lost between checks.

@@ -2,7 +2,9 @@
 
 Variants, alternated: no agent; the agent tracking nginx (--pid of the master: the worker is its
 child); the agent tracking every process (no selector: wrk is tracked too, as a client); the
-floor (bench/floor: the same hooks with empty programs). nginx runs for the whole scenario; the
+floor (bench/floor: the same hooks with empty programs); and the floor with the syscall hooks as
+two raw tracepoints (sys_enter/sys_exit, filtering on the syscall number), to decide between the
+two kinds of hook. nginx runs for the whole scenario; the
 agent and the floor are started fresh for each of their runs and measured once /readyz answers
 (or the floor has attached), so every run starts from the same state and no run sees hooks left
 from another variant.
@@ -12,7 +14,8 @@ from common import (Agent, BenchError, Floor, Series, alternation, column, loss_
 from servers import start_nginx
 
 NAME = "nginx saturated"
-VARIANTS = ["none", "agent --pid nginx", "agent, every process", "floor"]
+VARIANTS = ["none", "agent --pid nginx", "agent, every process", "floor",
+            "floor, raw tracepoints"]
 
 
 def start_variant(cfg, report, variant, nginx):
@@ -20,6 +23,8 @@ def start_variant(cfg, report, variant, nginx):
         return None
     if variant == "floor":
         return Floor(cfg, report)
+    if variant == "floor, raw tracepoints":
+        return Floor(cfg, report, name="floor (raw tracepoints)", raw=True)
     selectors = ["--pid", str(nginx.pid)] if variant == "agent --pid nginx" else []
     return Agent(cfg, report, "agent (nginx)" if selectors else "agent (every process)", selectors)
 
@@ -57,6 +62,8 @@ def run(cfg, report):
                      ratios(column(results[v], "p99_ms"), column(base, "p99_ms")).fmt()])
     tracked = ratios(column(results["agent --pid nginx"], "rps"), column(base, "rps"))
     vs_floor = ratios(column(results["agent --pid nginx"], "rps"), column(results["floor"], "rps"))
+    raw_vs_tp = ratios(column(results["floor, raw tracepoints"], "rps"),
+                       column(results["floor"], "rps"))
     lines = [f"`wrk -t1 -c32 -d{cfg.nginx_seconds}s --latency` against nginx (1 worker, "
              "`return 200 \"hello\\n\"`, access_log off); ratios are per round against the "
              "no-agent run of the same round.", ""]
@@ -66,6 +73,8 @@ def run(cfg, report):
               f"- Target: agent tracking nginx ≥ 0.95 of no-agent throughput: "
               f"{tracked.fmt()} → {verdict(tracked.median, 0.95)}.",
               f"- Agent tracking nginx vs the floor (same hooks, empty programs): {vs_floor.fmt()}.",
+              f"- Floor with raw tracepoints vs the floor with syscall tracepoints: "
+              f"{raw_vs_tp.fmt()} (above 1: raw tracepoints are cheaper).",
               "- Requests the agent counted (http_server_request_duration_seconds, service nginx) "
               "per request wrk completed: "
               + ", ".join(f"{v}: {Series(counted[v]).fmt()}" for v in VARIANTS if any(counted[v]))
