@@ -32,54 +32,30 @@ DbOperation FromQuery(DbSystem system, sql::Dialect dialect, const DbStreamOptio
   return op;
 }
 
-class PostgresStream : public DbStream {
+// PostgreSQL and MySQL: each query's SQL normalized once, here.
+template <DbSystem kSystem, sql::Dialect kDialect, typename Stream>
+class SqlStream : public DbStream {
  public:
-  explicit PostgresStream(const DbStreamOptions& options) : options_(options) {}
-  DbSystem system() const override { return DbSystem::kPostgresql; }
+  explicit SqlStream(const DbStreamOptions& options) : options_(options) {}
+  DbSystem system() const override { return kSystem; }
   void OnSegment(protocols::Direction direction, const protocols::Segment& segment) override {
     stream_.OnSegment(direction, segment);
   }
   void TakeOperations(std::vector<DbOperation>* out) override {
     for (auto& query : stream_.TakeQueries()) {
-      out->push_back(FromQuery(DbSystem::kPostgresql, sql::Dialect::kPostgres, options_,
-                               std::move(query)));
+      out->push_back(FromQuery(kSystem, kDialect, options_, std::move(query)));
     }
   }
   DbStreamLosses losses() const override {
     const auto s = stream_.stats();
-    return {s.resyncs, s.evicted_requests, s.unmatched_responses,
-            s.lost_responses, s.unknown_statements};
+    return {s.resyncs, s.evicted_requests, s.unmatched_responses, s.lost_responses,
+            s.unknown_statements};
   }
   bool finished() const override { return stream_.encrypted(); }
 
  private:
   DbStreamOptions options_;
-  protocols::postgres::Stream stream_;
-};
-
-class MysqlStream : public DbStream {
- public:
-  explicit MysqlStream(const DbStreamOptions& options) : options_(options) {}
-  DbSystem system() const override { return DbSystem::kMysql; }
-  void OnSegment(protocols::Direction direction, const protocols::Segment& segment) override {
-    stream_.OnSegment(direction, segment);
-  }
-  void TakeOperations(std::vector<DbOperation>* out) override {
-    for (auto& query : stream_.TakeQueries()) {
-      out->push_back(
-          FromQuery(DbSystem::kMysql, sql::Dialect::kMySql, options_, std::move(query)));
-    }
-  }
-  DbStreamLosses losses() const override {
-    const auto s = stream_.stats();
-    return {s.resyncs, s.evicted_requests, s.unmatched_responses,
-            s.lost_responses, s.unknown_statements};
-  }
-  bool finished() const override { return stream_.encrypted(); }
-
- private:
-  DbStreamOptions options_;
-  protocols::mysql::Stream stream_;
+  Stream stream_;
 };
 
 // Redis and memcached: commands carry no SQL; their names are already bounded by the parsers.
@@ -116,8 +92,13 @@ class CacheStream : public DbStream {
 
 std::unique_ptr<DbStream> MakeDbStream(DbSystem system, const DbStreamOptions& options) {
   switch (system) {
-    case DbSystem::kPostgresql: return std::make_unique<PostgresStream>(options);
-    case DbSystem::kMysql: return std::make_unique<MysqlStream>(options);
+    case DbSystem::kPostgresql:
+      return std::make_unique<
+          SqlStream<DbSystem::kPostgresql, sql::Dialect::kPostgres, protocols::postgres::Stream>>(
+          options);
+    case DbSystem::kMysql:
+      return std::make_unique<
+          SqlStream<DbSystem::kMysql, sql::Dialect::kMySql, protocols::mysql::Stream>>(options);
     case DbSystem::kRedis:
       return std::make_unique<CacheStream<DbSystem::kRedis, protocols::redis::Stream>>();
     case DbSystem::kMemcached:
