@@ -3,6 +3,7 @@
 #include <bpf/libbpf.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <malloc.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -244,7 +245,14 @@ int Run(const config::Options& options) {
   std::mutex ready_mu;
   std::optional<std::string> not_ready = "first collection not done";
   server::Endpoints endpoints;
-  endpoints.metrics = [&] { return scraper.Render(); };
+  endpoints.metrics = [&] {
+    std::string body = scraper.Render();
+    // A scrape builds megabytes of short-lived objects on whichever CivetWeb thread serves it;
+    // glibc keeps each thread's freed memory in its arena. Hand it back, so the agent's RSS
+    // follows its live data rather than its largest scrape times the worker threads.
+    malloc_trim(0);
+    return body;
+  };
   endpoints.healthy = [&] {
     return NowMs() - heartbeat_ms.load() <
            std::chrono::duration_cast<std::chrono::milliseconds>(kStallAfter).count();
