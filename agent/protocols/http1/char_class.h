@@ -8,10 +8,21 @@ namespace hostlens::protocols::http1 {
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-inline bool IsTchar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || IsDigit(c)) return true;
-  return c != '\0' && std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
+namespace detail {
+// token characters: ALPHA, DIGIT and !#$%&'*+-.^_`|~ (a table: this runs per header byte).
+struct TcharTable {
+  bool is[256] = {};
+  constexpr TcharTable() {
+    for (int c = 'a'; c <= 'z'; ++c) is[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) is[c] = true;
+    for (int c = '0'; c <= '9'; ++c) is[c] = true;
+    for (char c : std::string_view("!#$%&'*+-.^_`|~")) is[static_cast<unsigned char>(c)] = true;
+  }
+};
+inline constexpr TcharTable kTchar{};
+}  // namespace detail
+
+inline bool IsTchar(char c) { return detail::kTchar.is[static_cast<unsigned char>(c)]; }
 
 // Visible ASCII and obs-text: what may appear in a request-target (raw UTF-8 is common).
 inline bool IsTargetChar(char c) {
