@@ -23,6 +23,11 @@ namespace hostlens::conn {
 // kDb: PostgreSQL, MySQL, Redis or memcached, client side (Connection::db says which).
 enum class Protocol { kUndetected, kHttp1, kDb, kIgnored };
 
+// Opaque to the table: the sink's own per-connection state.
+struct ConnectionSinkState {
+  virtual ~ConnectionSinkState() = default;
+};
+
 struct Connection {
   uint32_t tgid = 0;
   int32_t fd = -1;
@@ -53,7 +58,8 @@ struct Connection {
   std::optional<std::string> websocket_target;  // set while an upgraded websocket is open
   std::unique_ptr<DbStream> db;                  // set when protocol == kDb
   std::string server_address;                    // kDb: remote host:port or socket path
-  const std::string* db_address_label = nullptr;  // kDb: set by the sink on open
+  // What the sink keeps per database connection (its series), set in OnDbConnectionOpen.
+  std::unique_ptr<ConnectionSinkState> sink_state;
   DbStreamLosses db_losses_seen;                 // already added to the table's stats
 };
 

@@ -44,22 +44,31 @@ void MetricsSink::OnWebsocketClose(const conn::Connection& conn, const std::stri
   t_.http.WebsocketClosed(conn.service, target);
 }
 
+namespace {
+struct DbConnectionState : conn::ConnectionSinkState {
+  metrics::DbMetrics::ConnectionSeries series;
+};
+const DbConnectionState* DbState(const conn::Connection& conn) {
+  return static_cast<const DbConnectionState*>(conn.sink_state.get());
+}
+}  // namespace
+
 void MetricsSink::OnDbConnectionOpen(conn::Connection& conn) {
-  conn.db_address_label = &t_.db.AddressLabel(conn.service, conn.server_address);
-  t_.db.ConnectionOpened(conn.service, conn::DbSystemName(conn.db->system()),
-                         *conn.db_address_label);
+  auto state = std::make_unique<DbConnectionState>();
+  state->series =
+      t_.db.ConnectionOpened(conn.service, conn::DbSystemName(conn.db->system()),
+                             conn.server_address);
+  conn.sink_state = std::move(state);
 }
 
 void MetricsSink::OnDbConnectionClose(const conn::Connection& conn) {
-  if (!conn.db_address_label) return;
-  t_.db.ConnectionClosed(conn.service, conn::DbSystemName(conn.db->system()),
-                         *conn.db_address_label);
+  if (const auto* state = DbState(conn)) state->series.open->Decrement();
 }
 
 void MetricsSink::OnDbBytes(const conn::Connection& conn, bool sent, uint64_t bytes) {
-  if (!conn.db_address_label) return;
-  t_.db.Bytes(conn.service, conn::DbSystemName(conn.db->system()), *conn.db_address_label, sent,
-              bytes);
+  if (const auto* state = DbState(conn)) {
+    (sent ? state->series.sent : state->series.received)->Increment(static_cast<double>(bytes));
+  }
 }
 
 void MetricsSink::OnDbOperation(const conn::Connection& conn, const conn::DbOperation& op) {

@@ -48,21 +48,17 @@ DbMetrics::DbMetrics(prometheus::Registry& registry, DbMetricsLimits limits)
                     .Register(registry),
                 {"service_name", "db_system_name", "server_address"}) {}
 
-void DbMetrics::ConnectionOpened(const std::string& service, std::string_view system,
-                                 const std::string& address_label) {
-  connections_.Get({service, system, address_label}).Increment();
-  opened_.Get({service, system, address_label}).Increment();
-}
-
-void DbMetrics::ConnectionClosed(const std::string& service, std::string_view system,
-                                 const std::string& address_label) {
-  connections_.Get({service, system, address_label}).Decrement();
-}
-
-void DbMetrics::Bytes(const std::string& service, std::string_view system,
-                      const std::string& address_label, bool sent, uint64_t bytes) {
-  (sent ? sent_ : received_).Get({service, system, address_label})
-      .Increment(static_cast<double>(bytes));
+DbMetrics::ConnectionSeries DbMetrics::ConnectionOpened(const std::string& service,
+                                                        std::string_view system,
+                                                        const std::string& address) {
+  const std::string& label = addresses_.Admit(service, address);
+  opened_.Get({service, system, label}).Increment();
+  ConnectionSeries series;
+  series.open = &connections_.Get({service, system, label});
+  series.sent = &sent_.Get({service, system, label});
+  series.received = &received_.Get({service, system, label});
+  series.open->Increment();
+  return series;
 }
 
 void DbMetrics::RecordOperation(const std::string& service, std::string_view system,

@@ -28,17 +28,16 @@ class DbMetrics {
  public:
   DbMetrics(prometheus::Registry& registry, DbMetricsLimits limits);
 
-  // The server_address label to use for a connection (capped per service): computed once per
-  // connection, passed back to the connection calls below.
-  const std::string& AddressLabel(const std::string& service, const std::string& address) {
-    return addresses_.Admit(service, address);
-  }
-  void ConnectionOpened(const std::string& service, std::string_view system,
-                        const std::string& address_label);
-  void ConnectionClosed(const std::string& service, std::string_view system,
-                        const std::string& address_label);
-  void Bytes(const std::string& service, std::string_view system, const std::string& address_label,
-             bool sent, uint64_t bytes);
+  // One connection's series, looked up once when it opens (server_address capped per service),
+  // so that its reads and writes cost one atomic add each.
+  struct ConnectionSeries {
+    prometheus::Gauge* open = nullptr;
+    prometheus::Counter* sent = nullptr;
+    prometheus::Counter* received = nullptr;
+  };
+  // Counts the connection as opened and open.
+  ConnectionSeries ConnectionOpened(const std::string& service, std::string_view system,
+                                    const std::string& address);
 
   void RecordOperation(const std::string& service, std::string_view system,
                        std::string_view operation, std::string_view collection,

@@ -99,11 +99,11 @@ TEST_F(Postgres, PgbenchCountsEveryStatementInEachQueryMode) {
         << key << "\n" << Excerpt(*agent);
   }
   EXPECT_EQ(Ops(*agent, "pgbench", select), selects + tpcb) << Excerpt(*agent);
-  // Each pgbench run opens one connection per client (and one to look at the tables first).
-  EXPECT_GE(agent->SumOf("db_client_connections_opened_total",
+  // Each pgbench run opens one connection to look at the tables, then one per client (-c 2).
+  EXPECT_EQ(agent->SumOf("db_client_connections_opened_total",
                          {{"service_name", "pgbench"}, {"db_system_name", "postgresql"},
                           {"server_address", "127.0.0.1:" + std::to_string(pg_->port())}}),
-            8);
+            4 * 3);
   EXPECT_EQ(Settle([&] {
               return agent->SumOf("db_client_connections", {{"service_name", "pgbench"}});
             }, 0),

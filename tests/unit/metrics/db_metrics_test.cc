@@ -113,21 +113,17 @@ TEST_F(DbMetricsTest, CacheLookupsByResult) {
 
 TEST_F(DbMetricsTest, ConnectionsAndBytesPerServerAddress) {
   DbMetrics db(registry_, {/*server_addresses_per_service=*/1, 500, 200});
-  const std::string& pg = db.AddressLabel("api", "10.0.0.7:5432");
-  const std::string& other = db.AddressLabel("api", "10.0.0.8:5432");  // past the cap
-  EXPECT_EQ(pg, "10.0.0.7:5432");
-  EXPECT_EQ(other, "__other__");
-  EXPECT_EQ(&db.AddressLabel("api", "10.0.0.7:5432"), &pg);  // stable: kept per connection
+  auto first = db.ConnectionOpened("api", "postgresql", "10.0.0.7:5432");
+  auto second = db.ConnectionOpened("api", "postgresql", "10.0.0.7:5432");
+  EXPECT_EQ(second.sent, first.sent);  // the same series: handles kept per connection
+  EXPECT_EQ(second.open, first.open);
+  second.open->Decrement();  // closed
+  db.ConnectionOpened("api", "postgresql", "10.0.0.8:5432");  // past the cap
   EXPECT_EQ(db.address_limiter().limited(), 1u);
   EXPECT_EQ(db.address_limiter().family(), "db_client_connections");
-
-  db.ConnectionOpened("api", "postgresql", pg);
-  db.ConnectionOpened("api", "postgresql", pg);
-  db.ConnectionClosed("api", "postgresql", pg);
-  db.ConnectionOpened("api", "postgresql", other);
-  db.Bytes("api", "postgresql", pg, true, 120);
-  db.Bytes("api", "postgresql", pg, true, 80);
-  db.Bytes("api", "postgresql", pg, false, 4096);
+  first.sent->Increment(120);
+  first.sent->Increment(80);
+  first.received->Increment(4096);
   const std::string labels =
       "{db_system_name=\"postgresql\",server_address=\"10.0.0.7:5432\",service_name=\"api\"} ";
   EXPECT_TRUE(Has("db_client_connections" + labels + "1")) << Text();
