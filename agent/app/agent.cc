@@ -33,6 +33,10 @@ std::optional<std::string> Agent::Build() {
   if (auto* error = std::get_if<bpf::LoadError>(&opened)) return error->message;
   ring_buffer_ = std::move(std::get<std::unique_ptr<bpf::RingBuffer>>(opened));
   loop_ = std::make_unique<EventLoop>(*ring_buffer_);
+  // The running processes' TLS libraries are probed before the agent says ready.
+  tls_scanner_ = std::make_unique<TlsScanner>(stages_->processes, stages_->tls_registry);
+  tls_scanner_->ScanOnce(true);
+  tls_scanner_->Start();
 
   auto started = server::HttpServer::Start(
       options_.ListenAddress(), MakeEndpoints({*stages_, scraper_, *loop_, readiness_}));
@@ -58,6 +62,7 @@ bool Agent::Stop(std::chrono::steady_clock::time_point deadline) {
       stopped.set_value();
     });
   }
+  tls_scanner_.reset();
   if (loop_) loop_->Stop();
   loop_.reset();
   ring_buffer_.reset();

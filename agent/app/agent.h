@@ -15,6 +15,7 @@
 #include "agent/app/event_loop.h"
 #include "agent/app/readiness.h"
 #include "agent/app/stages.h"
+#include "agent/app/tls_scanner.h"
 #include "agent/bpf/probes.h"
 #include "agent/bpf/ring_buffer.h"
 #include "agent/config/options.h"
@@ -49,6 +50,7 @@ class Agent {
   Readiness readiness_;
   std::unique_ptr<bpf::RingBuffer> ring_buffer_;
   std::unique_ptr<EventLoop> loop_;
+  std::unique_ptr<TlsScanner> tls_scanner_;
   std::unique_ptr<server::HttpServer> http_;
   std::thread http_stopper_;
 };

@@ -26,7 +26,9 @@
 #include "agent/metrics/http_metrics.h"
 #include "agent/metrics/route_template.h"
 #include "agent/metrics/self_metrics.h"
+#include "agent/metrics/tls_metrics.h"
 #include "agent/targets/process_table.h"
+#include "agent/tls/tls_registry.h"
 
 namespace hostlens::app {
 
@@ -48,6 +50,9 @@ class Stages {
   metrics::EventCounters event_counters;
   metrics::HttpMetrics http_metrics;
   metrics::DbMetrics db_metrics;
+  metrics::TlsMetrics tls_metrics;
+  KernelTlsAttacher tls_attacher;
+  tls::TlsRegistry tls_registry;
   inspector::SlowQueryLog slow_queries;
   inspector::RouteStats route_stats;
   inspector::RequestFanOut fan_out;
