@@ -259,6 +259,7 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
   if (!conn.tls_plaintext && LooksLikeTlsRecord(first)) conn.tls_records = true;
   if (conn.tls_records && !conn.tls_plaintext) {
     conn.protocol = Protocol::kIgnored;
+    ++stats_.ignored;
     StopCopying(conn);
     return;
   }
