@@ -162,6 +162,14 @@ void ConnectionTable::FeedDb(Connection& conn, uint8_t direction,
   sink_.OnDbBytes(conn, !ingress, segment.length);
   conn.db->OnSegment(ingress ? protocols::Direction::kIngress : protocols::Direction::kEgress,
                      segment);
+  DrainDb(conn);
+  if (conn.db->finished()) {
+    // Encrypted from here on: the connection stays counted, its bytes are no longer copied.
+    kernel_.Ignore(conn.tgid, conn.fd, conn.generation);
+  }
+}
+
+void ConnectionTable::DrainDb(Connection& conn) {
   operations_.clear();
   conn.db->TakeOperations(&operations_);
   for (const auto& op : operations_) sink_.OnDbOperation(conn, op);
@@ -174,10 +182,6 @@ void ConnectionTable::FeedDb(Connection& conn, uint8_t direction,
   stats_.db_responses_lost += now.lost_responses - seen.lost_responses;
   stats_.db_statements_unknown += now.unknown_statements - seen.unknown_statements;
   seen = now;
-  if (conn.db->finished()) {
-    // Encrypted from here on: the connection stays counted, its bytes are no longer copied.
-    kernel_.Ignore(conn.tgid, conn.fd, conn.generation);
-  }
 }
 
 void ConnectionTable::Feed(Connection& conn, uint8_t direction, const http1::Segment& segment) {
@@ -281,6 +285,8 @@ void ConnectionTable::End(Connection& conn, uint64_t ts_ns) {
     conn.websocket_target.reset();
   }
   if (conn.db) {
+    conn.db->OnClose();  // a query ended by a FATAL error has no ReadyForQuery after it
+    DrainDb(conn);
     sink_.OnDbConnectionClose(conn);
     conn.db.reset();
   }

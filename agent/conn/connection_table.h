@@ -150,6 +150,8 @@ class ConnectionTable {
   void Drain(Connection& conn);
   void StartDb(Connection& conn, DbSystem system);
   void FeedDb(Connection& conn, uint8_t direction, const protocols::Segment& segment);
+  // Hands the database connection's completed operations to the sink, adds its new losses.
+  void DrainDb(Connection& conn);
   void End(Connection& conn, uint64_t ts_ns);
   void EvictOne();
 
