@@ -64,6 +64,27 @@ struct {
   __type(value, __u64);
 } established_at SEC(".maps");
 
+/* A TLS library call in flight on a thread of a tracked process (bpf/tls.bpf.c); the
+ * socket syscalls the call makes (bpf/data.bpf.c) fill in the fd and are not captured
+ * themselves: they carry its ciphertext. */
+struct hl_tls_call {
+  __u64 tls;     /* the library's connection object (SSL *, gnutls_session_t) */
+  __u64 buf;     /* plaintext buffer */
+  __u64 len_ptr; /* OpenSSL's _ex functions: where the byte count is written; else 0 */
+  __s32 fd;      /* -1 until a socket syscall inside the call shows it */
+  __u8 direction;
+  __u8 _pad[3];
+};
+
+/* pid_tgid -> the TLS call of that thread. A hash map, not task storage: kernels before 5.11
+ * have no task storage, and uprobes of another thread never see this one's entry. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u64);
+  __type(value, struct hl_tls_call);
+} tls_calls SEC(".maps");
+
 static __always_inline void count(enum hl_counter which) {
   __u32 key = which;
   __u64 *value = bpf_map_lookup_elem(&counters, &key);

@@ -14,6 +14,8 @@
 struct hl_process;
 struct hl_sockets;
 struct hl_data;
+struct hl_tls;
+struct bpf_link;
 struct bpf_map;
 
 namespace hostlens::bpf {
@@ -27,6 +29,27 @@ struct ProbeConfig {
   uint32_t ring_buffer_bytes = 8u << 20;
   uint32_t max_tracked_processes = 65536;
   uint32_t capture_bytes = 4096;  // head of each socket read/write, <= HL_CAPTURE_MAX
+};
+
+// One function of a TLS library to probe, by its offset in the file.
+struct TlsProbe {
+  std::string symbol;
+  uint64_t file_offset = 0;
+  bool write = false;  // plaintext out
+  bool ex = false;     // OpenSSL's _ex form (byte count through a pointer)
+};
+
+// The uprobes of one TLS library file, for every process that maps it; detached when destroyed.
+class TlsLinks {
+ public:
+  explicit TlsLinks(std::vector<bpf_link*> links) : links_(std::move(links)) {}
+  ~TlsLinks();
+  TlsLinks(const TlsLinks&) = delete;
+  TlsLinks& operator=(const TlsLinks&) = delete;
+  size_t size() const { return links_.size(); }
+
+ private:
+  std::vector<bpf_link*> links_;
 };
 
 struct AttachedProgram {
@@ -56,7 +79,8 @@ class Probes {
   // Connection-map maintenance: stop copying a connection's payloads (not a
   // protocol we parse), or drop the entry of a process that exited (its
   // fds closed without close()).
-  void IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation);
+  // `tls_too`: the TLS plaintext as well (else only the socket payloads, e.g. the ciphertext).
+  void IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation, bool tls_too = false);
   void ForgetConnection(uint32_t tgid, int32_t fd);
 
   // BPF-side loss counters summed over CPUs, indexed by enum hl_counter.
@@ -64,11 +88,17 @@ class Probes {
 
   const std::vector<AttachedProgram>& programs() const { return programs_; }
 
+  // Entry and return probes on each of `probes` in the file at `path` (as this process can open
+  // it: /proc/PID/root/... for a file in another mount namespace). Error: one line.
+  std::variant<std::unique_ptr<TlsLinks>, LoadError> AttachTls(const std::string& path,
+                                                              const std::vector<TlsProbe>& probes);
+
  private:
   Probes() = default;
   hl_process* process_ = nullptr;
   hl_sockets* sockets_ = nullptr;
   hl_data* data_ = nullptr;
+  hl_tls* tls_ = nullptr;
   std::vector<AttachedProgram> programs_;
 };
 
