@@ -206,9 +206,10 @@ void Matcher::OnBackend(const Message& message) {
           front.query.error_code = std::move(code);
           front.error_ns = message.last_byte_ns;
           if (!front.next_seen) {
-            failed_batch_.emplace();
-            failed_batch_->query = std::move(front.query);
-            failed_batch_->error_ns = front.error_ns;
+            Pending failed;  // assigned, not emplace()d: clang rejects that for a nested type
+            failed.query = std::move(front.query);
+            failed.error_ns = front.error_ns;
+            failed_batch_ = std::move(failed);
           } else if (!front.next_executes) {
             Complete(&front, front.error_ns);
           }
