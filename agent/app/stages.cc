@@ -75,6 +75,7 @@ metrics::LossCounts Stages::Losses() const {
   l.db_response_lost = c.db_responses_lost.load();
   l.db_statement_unknown = c.db_statements_unknown.load();
   l.fanout_query_dropped = fan_out.dropped();
+  l.tls_no_socket = kernel[HL_CNT_TLS_NO_SOCKET];
   return l;
 }
 
