@@ -20,6 +20,7 @@ int TlsScanner::ScanOnce(bool rescan_all) {
   }
   int attached = 0;
   for (int pid : tracked) {
+    if (stopping_.load(std::memory_order_relaxed)) break;
     if (rescan_all || !known.count(pid)) attached += registry_.Scan(pid);
   }
   if (int detached = registry_.Sweep(kUnusedLinger)) {
@@ -44,6 +45,7 @@ void TlsScanner::Wake(int pid) {
 int TlsScanner::ScanWoken(const std::set<int>& pids) {
   int attached = 0;
   for (int pid : pids) {
+    if (stopping_.load(std::memory_order_relaxed)) break;
     if (!processes_.IsTracked(pid)) continue;
     attached += registry_.Scan(pid);
     spdlog::debug("TLS scan of process {}: {}", pid,
@@ -81,6 +83,7 @@ void TlsScanner::Start() {
 }
 
 void TlsScanner::Stop() {
+  stopping_.store(true, std::memory_order_relaxed);
   {
     std::lock_guard lock(mu_);
     stop_ = true;

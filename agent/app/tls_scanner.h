@@ -46,6 +46,7 @@ class TlsScanner {
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;
+  std::atomic<bool> stopping_{false};  // read between processes: Stop() does not wait for a pass
   std::set<int> woken_;  // pids to scan again now
   std::thread thread_;
 };
