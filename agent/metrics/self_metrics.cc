@@ -15,6 +15,7 @@ const char* EventKindName(uint32_t kind) {
     case HL_EV_CONN_OPEN: return "connection_open";
     case HL_EV_CONN_CLOSE: return "connection_close";
     case HL_EV_DATA: return "data";
+    case HL_EV_PROC_CODE_MAPPED: return "process_code_mapped";
     default: return nullptr;
   }
 }
@@ -49,7 +50,7 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
                  "Events lost before the agent could account for them, by reason: ring buffer "
                  "full, kernel map full, undecodable record or protocol parser resync, HTTP "
                  "exchanges and database operations that could not be paired, queries that "
-                 "could not be given to their HTTP request.",
+                 "could not be given to their HTTP request, TLS plaintext whose socket was never seen.",
                  MetricType::Counter);
   for (const auto& [reason, count] : input.losses.ByReason()) {
     AddSample(&lost, {{"reason", reason}}, static_cast<double>(count));
