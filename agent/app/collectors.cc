@@ -27,6 +27,10 @@ metrics::Collector SelfCollector(Stages& s) {
                                 conn::DbSystem::kRedis, conn::DbSystem::kMemcached}) {
               in.db_parser_resyncs[std::string(conn::DbSystemName(system))] =
                   s.connections.stats().db_resyncs[static_cast<size_t>(system)].load();
+              if (conn::IsCache(system)) {
+                in.db_commands_unanswered[std::string(conn::DbSystemName(system))] =
+                    s.connections.stats().db_unanswered[static_cast<size_t>(system)].load();
+              }
             }
             for (const metrics::SeriesLimiter* limiter :
                  {&s.http_metrics.route_limiter(), &s.http_metrics.address_limiter(),

@@ -194,6 +194,7 @@ void ConnectionTable::DrainDb(Connection& conn) {
   stats_.db_responses_unmatched += now.unmatched_responses - seen.unmatched_responses;
   stats_.db_responses_lost += now.lost_responses - seen.lost_responses;
   stats_.db_statements_unknown += now.unknown_statements - seen.unknown_statements;
+  stats_.db_unanswered[static_cast<size_t>(conn.db->system())] += now.unanswered - seen.unanswered;
   seen = now;
 }
 

@@ -113,6 +113,9 @@ struct ConnectionTableStats {
   // far larger than the capture), by DbSystem. Not losses in themselves: an operation whose
   // answer went with it is counted in db_responses_lost / _unmatched.
   std::array<std::atomic<uint64_t>, 4> db_resyncs{};
+  // Cache commands the server answered with nothing by the protocol's rules (Redis CLIENT REPLY
+  // OFF/SKIP, memcached noreply and quiet meta commands), by DbSystem. Known, not a loss.
+  std::array<std::atomic<uint64_t>, 4> db_unanswered{};
   // HTTP exchanges that could not be counted: requests dropped past the
   // outstanding cap, responses without a request, responses lost to a resync.
   std::atomic<uint64_t> http_requests_evicted{0};

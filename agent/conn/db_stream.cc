@@ -49,7 +49,7 @@ class SqlStream : public DbStream {
   DbStreamLosses losses() const override {
     const auto s = stream_.stats();
     return {s.resyncs, s.evicted_requests, s.unmatched_responses, s.lost_responses,
-            s.unknown_statements};
+            s.unknown_statements, 0};
   }
   bool finished() const override { return stream_.encrypted(); }
   void OnClose() override { stream_.OnClose(); }
@@ -82,7 +82,8 @@ class CacheStream : public DbStream {
   }
   DbStreamLosses losses() const override {
     const auto s = stream_.stats();
-    return {s.resyncs, s.evicted_requests, s.unmatched_responses, s.lost_responses, 0};
+    return {s.resyncs, s.evicted_requests, s.unmatched_responses, s.lost_responses, 0,
+            s.unanswered};
   }
 
  private:

@@ -20,6 +20,9 @@ struct DbStreamLosses {
   uint64_t unmatched_responses = 0;  // responses with no request waiting
   uint64_t lost_responses = 0;       // requests whose response was lost with the framing
   uint64_t unknown_statements = 0;   // prepared statements executed but never seen prepared
+  // Not a loss: cache commands the server answers with nothing by the protocol's rules (Redis
+  // CLIENT REPLY OFF/SKIP, memcached noreply and quiet meta commands).
+  uint64_t unanswered = 0;
 };
 
 class DbStream {

@@ -75,6 +75,18 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
   }
   out.push_back(std::move(resyncs));
 
+  prometheus::MetricFamily unanswered = MakeFamily(
+      "hostlens_db_commands_unanswered_total",
+      "Cache commands the server answered with nothing by the protocol's own rules: Redis "
+      "commands silenced by CLIENT REPLY OFF or SKIP (not reported as operations), memcached "
+      "noreply commands and quiet meta commands whose answer was suppressed (reported, without "
+      "a duration). Known, not lost.",
+      MetricType::Counter);
+  for (const auto& [system, count] : input.db_commands_unanswered) {
+    AddSample(&unanswered, {{"db_system_name", system}}, static_cast<double>(count));
+  }
+  out.push_back(std::move(unanswered));
+
   prometheus::MetricFamily evicted = MakeFamily(
       "hostlens_connections_evicted_total",
       "Connections dropped from the agent's table to stay under its size cap.",

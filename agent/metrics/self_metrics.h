@@ -87,12 +87,15 @@ struct SelfMetricsInput {
   uint64_t connections_evicted = 0;
   // db_system_name → database parser resyncs (hostlens_parser_resyncs_total).
   std::map<std::string, uint64_t> db_parser_resyncs;
+  // db_system_name → cache commands answered with nothing (hostlens_db_commands_unanswered_total).
+  std::map<std::string, uint64_t> db_commands_unanswered;
   // family -> label sets redirected to "__other__" by a series cap
   std::map<std::string, uint64_t> series_limited;
 };
 
 // hostlens_build_info, hostlens_events_lost_total, hostlens_tracked_processes,
-// hostlens_tracked_connections, hostlens_connections_evicted_total,
+// hostlens_tracked_connections, hostlens_parser_resyncs_total,
+// hostlens_db_commands_unanswered_total, hostlens_connections_evicted_total,
 // hostlens_series_limited_total.
 std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput& input);
 

@@ -19,9 +19,11 @@ tests/unit/protocols/fixture.h):
     < <n>            n bytes sent by the server, then a newline
 
 `# command:` lines are what a client-side parser must report, in completion order, computed by
-the small independent framer and matcher below: noreply commands complete when sent (<end> is
-the end of their line or data block in the whole recording), get/gets/gat/gats count a lookup
-per key and a hit per VALUE, mg a hit unless EN.
+the small independent framer and matcher below: noreply commands (only where the command takes
+the flag) complete when sent (<end> is the end of their line or data block in the whole
+recording); a quiet meta command (flag q) whose answer the server suppressed completes, noreply,
+when the answer of a later command arrives (<end> is that answer's end; an mg so is a miss);
+get/gets/gat/gats count a lookup per key and a hit per VALUE, mg a hit unless EN.
 """
 
 import argparse
@@ -41,6 +43,15 @@ STORAGE = ("set", "add", "replace", "append", "prepend", "cas")
 RETRIEVAL = ("get", "gets", "gat", "gats")
 KNOWN = STORAGE + RETRIEVAL + ("mg", "ms", "md", "ma", "mn", "delete", "incr", "decr", "touch",
                                "version", "stats", "flush_all", "verbosity")
+# Words after which a last "noreply" is the flag (memcached 1.6 proto_text.c).
+NOREPLY_WORDS = {**{v: (5, 6) for v in STORAGE if v != "cas"}, "cas": (6, 7),
+                 "delete": (3, 4), "incr": (3, 4), "decr": (3, 4), "touch": (3, 4),
+                 "verbosity": (2, 3), "flush_all": (2, 3)}
+# What a quiet meta command may still be answered (protocol.txt: q suppresses mg's EN and the HD
+# of ms, md, ma; errors are always sent).
+QUIET_ANSWERS = {"mg": ("VA", "HD"), "ms": ("NS", "EX", "NF"), "md": ("NF", "EX"),
+                 "ma": ("NF", "NS", "EX")}
+ERRORS = ("ERROR", "CLIENT_ERROR", "SERVER_ERROR")
 
 
 def lines(data, commands):
@@ -93,18 +104,23 @@ def expected_commands(records):
     for end, d, words in events:
         if d == ">":
             name = words[0] if words and words[0] in KNOWN else "_OTHER"
-            quiet = name in ("mg", "ms", "md", "ma") and "q" in words[2:]
-            noreply = quiet or (len(words) >= 2 and words[-1] == "noreply" and
-                                name not in ("mg", "ms", "md", "ma", "mn"))
+            flags = words[3:] if name == "ms" else words[2:]
+            quiet = name in QUIET_ANSWERS and any(f.startswith("q") for f in flags)
+            noreply = words[-1:] == ["noreply"] and len(words) in NOREPLY_WORDS.get(name, ())
             keys = len(words) - 1 if name in ("get", "gets") else \
                 len(words) - 2 if name in ("gat", "gats") else 1 if name == "mg" else 0
             if noreply:
-                out.append((end, "-", 0 if name == "mg" else keys, 0, 1, name))
+                out.append((end, "-", keys, 0, 1, name))
             else:
-                pending.append({"name": name, "keys": keys, "hits": 0})
+                pending.append({"name": name, "keys": keys, "hits": 0, "quiet": quiet})
             continue
-        p = pending[0]
         w = words[0]
+        # Quiet commands this answer cannot be for got nothing: it is a later command's.
+        while (pending[0]["quiet"] and w not in ERRORS and
+               w not in QUIET_ANSWERS[pending[0]["name"]]):
+            q = pending.pop(0)
+            out.append((end, "-", q["keys"], 0, 1, q["name"]))
+        p = pending[0]
         if w in ("ERROR", "CLIENT_ERROR", "SERVER_ERROR"):
             pending.pop(0)
             out.append((end, w, 0, 0, 0, p["name"]))

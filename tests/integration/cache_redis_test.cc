@@ -137,6 +137,32 @@ TEST_F(Caches, RedisPipelinesTransactionsErrorsResp3AndPubSub) {
   EXPECT_EQ(metrics.find("hl:"), std::string::npos) << "a key reached /metrics";
 }
 
+// CLIENT REPLY OFF, ON and SKIP (also before MULTI) and an empty request: the silenced commands
+// are counted in hostlens_db_commands_unanswered_total, never reported, and every answered one
+// is paired with its own reply (the GETs' hit and miss prove it).
+TEST_F(Caches, RedisClientReplyOffAndSkip) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ok()) << redis.error();
+  Agent agent({"--exe", "/python3[.0-9]*$"});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  std::map<std::string, double> commands;
+  double hits = 0, misses = 0;
+  auto args = redis.ClientArgs();
+  args.insert(args.begin(), "client_reply");
+  RunScenario(agent, "redis", args, &commands, &hits, &misses);
+  EXPECT_EQ(hits, 1);
+  EXPECT_EQ(misses, 1);
+  EXPECT_EQ(Commands(agent, "redis", "CLIENT"), 1) << Excerpt(agent);
+  EXPECT_EQ(Commands(agent, "redis", "MULTI"), 0) << Excerpt(agent);
+  EXPECT_EQ(Commands(agent, "redis", "DEL"), 0) << Excerpt(agent);
+  const Labels redis_system{{"db_system_name", "redis"}};
+  EXPECT_EQ(Settle([&] { return agent.SumOf("hostlens_db_commands_unanswered_total", redis_system); },
+                   8),
+            8)
+      << agent.Get("/metrics").body;
+  ExpectNothingLost(agent);
+}
+
 // pymemcache: noreply sets, a multi-key get with misses, deletes, incr.
 TEST_F(Caches, MemcachedSetsMultiGetsAndNoreply) {
   MemcachedServer memcached;
@@ -155,6 +181,11 @@ TEST_F(Caches, MemcachedSetsMultiGetsAndNoreply) {
   EXPECT_EQ(agent.SumOf("db_client_connections_opened_total",
                         {{"service_name", PythonService()}, {"db_system_name", "memcached"}}),
             1);
+  // The 30 noreply sets and the noreply delete: answered with nothing, counted, not lost.
+  EXPECT_EQ(agent.SumOf("hostlens_db_commands_unanswered_total",
+                        {{"db_system_name", "memcached"}}),
+            31)
+      << Excerpt(agent);
   ExpectNothingLost(agent);
 }
 

@@ -73,7 +73,9 @@ void Framer::Feed(std::string_view data) {
         }
         if (i == data.size()) return;
         data.remove_prefix(i + 1);
-        if (last_char_ != '\r' || line_length_ < 2) {
+        // The server takes command lines ending in LF alone, and an empty line (answered
+        // ERROR); its own lines end in CRLF and are never empty.
+        if (!commands_ && (line_length_ < 2 || last_char_ != '\r')) {
           LoseSync();
           return;
         }
@@ -131,24 +133,25 @@ void Framer::OnLine() {
   if (commands_) {
     Verb kind = ClassifyVerb(verb);
     std::string_view last = last_token_cut_ ? std::string_view() : std::string_view(last_token_);
+    message_.noreply = last == "noreply" && TakesNoreply(verb, tokens_);
     if (kind == Verb::kStorage) {
-      has_data = ParseUnsigned(Word(line, 4), &bytes);
-      message_.noreply = tokens_ > (verb == "cas" ? 6 : 5) && last == "noreply";
-      if (!has_data) {  // the server answers CLIENT_ERROR and swallows no data
-        bytes = 0;
-      }
+      // Otherwise the server answers an error and reads what follows as commands.
+      has_data = StorageLineValid(verb, line, tokens_) && ParseUnsigned(Word(line, 4), &bytes);
     } else if (kind == Verb::kMetaSet) {
       has_data = ParseUnsigned(Word(line, 2), &bytes);
-    } else if (kind == Verb::kSimple || kind == Verb::kRetrieval) {
-      message_.noreply = last == "noreply" && tokens_ >= 2;
     }
-    if (kind == Verb::kMetaGet || kind == Verb::kMetaSet ||
-        (kind == Verb::kSimple && verb.size() == 2)) {
-      // Meta flags are words after the key; q asks for quiet mode (no reply on success).
-      for (size_t i = 2; i < std::min<uint64_t>(tokens_, 64); ++i) {
+    // Meta flags: one word each, after the key, told by its first character; q asks for quiet
+    // mode, O's token comes back with the answer.
+    if (size_t first = MetaFlagsStart(verb); first > 0) {
+      message_.key_hash = KeyHash(Word(line, 1));
+      message_.has_key = true;
+      for (size_t i = first; i < std::min<uint64_t>(tokens_, 64); ++i) {
         std::string_view flag = Word(line, i);
         if (flag.empty()) break;
-        if (flag == "q") message_.noreply = true;
+        if (flag[0] == 'q') message_.quiet = true;
+        if (flag[0] == 'O') message_.opaque = std::string(flag.substr(1, kMaxOpaqueBytes));
+        // A base64 key (b) comes back encoded or not, by version: not matched on.
+        if (flag[0] == 'b') message_.has_key = false;
       }
     }
   } else if (verb == "VALUE") {
@@ -165,6 +168,18 @@ void Framer::OnLine() {
     }
   } else if (verb == "ERROR" || verb == "CLIENT_ERROR" || verb == "SERVER_ERROR") {
     message_.error_type = std::string(verb);
+  }
+  if (!commands_ && verb.size() == 2 && verb != "MN" && verb != "ME") {
+    // A meta answer's flags (VA: after the size): O echoes the command's opaque, k its key.
+    for (size_t i = verb == "VA" ? 2 : 1; i < 64; ++i) {
+      std::string_view flag = Word(line, i);
+      if (flag.empty()) break;
+      if (flag[0] == 'O') message_.opaque = std::string(flag.substr(1, kMaxOpaqueBytes));
+      if (flag[0] == 'k') {
+        message_.key_hash = KeyHash(flag.substr(1));
+        message_.has_key = true;
+      }
+    }
   }
   if (has_data) {
     if (bytes > kMaxDataBytes) {

@@ -18,6 +18,8 @@ inline constexpr size_t kMaxKeptLine = 512;
 inline constexpr size_t kMaxLine = 1 << 20;
 inline constexpr size_t kMaxLastToken = 16;
 inline constexpr size_t kMaxErrorTypeBytes = 16;
+// A meta command's opaque token (O flag): at most 32 bytes in the protocol.
+inline constexpr size_t kMaxOpaqueBytes = 32;
 // Largest data block accepted (memcached's item size limit is at most 1 GiB).
 inline constexpr uint64_t kMaxDataBytes = uint64_t{1} << 30;
 

@@ -1,6 +1,7 @@
 #include "agent/protocols/memcached/parse.h"
 
 #include <array>
+#include <cstdint>
 
 namespace hostlens::protocols::memcached {
 
@@ -23,11 +24,15 @@ Verb ClassifyVerb(std::string_view v) {
 bool IsKnownCommand(std::string_view verb) { return ClassifyVerb(verb) != Verb::kOther; }
 
 bool IsResponseWord(std::string_view w) {
-  static constexpr std::array<std::string_view, 22> kWords = {
+  static constexpr std::array<std::string_view, 31> kWords = {
       "VALUE",   "END",     "STORED", "NOT_STORED", "EXISTS",       "NOT_FOUND",
       "DELETED", "TOUCHED", "OK",     "ERROR",      "CLIENT_ERROR", "SERVER_ERROR",
       "VERSION", "STAT",    "VA",     "HD",         "EN",           "NF",
-      "NS",      "EX",      "MN",     "ME"};
+      "NS",      "EX",      "MN",     "ME",
+      // stats reset; stats cachedump and stats detail dump lines
+      "RESET",   "ITEM",    "PREFIX",
+      // slabs reassign, lru_crawler: a word, then a message
+      "BUSY",    "BADCLASS", "NOSPARE", "NOTFULL",   "UNSAFE",       "SAME"};
   for (std::string_view k : kWords) {
     if (w == k) return true;
   }
@@ -56,6 +61,57 @@ bool ParseUnsigned(std::string_view s, uint64_t* value) {
   }
   *value = v;
   return true;
+}
+
+bool ParseSigned(std::string_view s, int64_t* value) {
+  bool negative = !s.empty() && s[0] == '-';
+  if (negative) s.remove_prefix(1);
+  uint64_t v = 0;
+  if (!ParseUnsigned(s, &v) || v > uint64_t{INT64_MAX}) return false;
+  *value = negative ? -static_cast<int64_t>(v) : static_cast<int64_t>(v);
+  return true;
+}
+
+namespace {
+
+bool IsSetLike(std::string_view v) {
+  return v == "set" || v == "add" || v == "replace" || v == "append" || v == "prepend";
+}
+
+}  // namespace
+
+bool TakesNoreply(std::string_view v, uint64_t words) {
+  if (IsSetLike(v)) return words == 5 || words == 6;
+  if (v == "cas") return words == 6 || words == 7;
+  if (v == "delete" || v == "incr" || v == "decr" || v == "touch") return words == 3 || words == 4;
+  if (v == "verbosity" || v == "flush_all") return words == 2 || words == 3;
+  return false;
+}
+
+// <cmd> <key> <flags> <exptime> <bytes> [<cas unique>] [noreply]
+bool StorageLineValid(std::string_view v, std::string_view line, uint64_t words) {
+  const bool cas = v == "cas";
+  if (cas ? (words != 6 && words != 7) : (words != 5 && words != 6)) return false;
+  uint64_t flags = 0, bytes = 0, unique = 0;
+  int64_t exptime = 0;
+  return ParseUnsigned(Word(line, 2), &flags) && flags <= UINT32_MAX &&
+         ParseSigned(Word(line, 3), &exptime) && ParseUnsigned(Word(line, 4), &bytes) &&
+         bytes <= INT32_MAX - 2 && (!cas || ParseUnsigned(Word(line, 5), &unique));
+}
+
+size_t MetaFlagsStart(std::string_view v) {
+  if (v == "mg" || v == "md" || v == "ma") return 2;
+  if (v == "ms") return 3;
+  return 0;
+}
+
+uint64_t KeyHash(std::string_view key) {
+  uint64_t h = 14695981039346656037ull;
+  for (char c : key) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
 }
 
 bool LooksLikeMemcachedCommand(std::string_view bytes) {

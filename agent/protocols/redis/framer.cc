@@ -19,6 +19,54 @@ int HelloVersion(std::string_view arg) {
   return static_cast<int>(v);
 }
 
+std::string Upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  return out;
+}
+
+ClientReply ReplyMode(std::string_view arg) {
+  std::string mode = Upper(arg);
+  if (mode == "ON") return ClientReply::kOn;
+  if (mode == "OFF") return ClientReply::kOff;
+  if (mode == "SKIP") return ClientReply::kSkip;
+  return ClientReply::kNone;  // a syntax error, answered as any error
+}
+
+// Bytes kept of a command's argument `index`: the name, and what HELLO and CLIENT REPLY read
+// (one more than the longest word looked for, so that a longer argument never matches).
+size_t ArgumentKeep(uint64_t index, std::string_view name) {
+  if (index == 0) return kMaxNameBytes + 1;
+  if (name == "HELLO") return index == 1 ? 2 : 0;
+  if (name == "CLIENT") return index == 1 ? 6 : index == 2 ? 5 : 0;
+  return 0;
+}
+
+// isspace() in the C locale: what sdssplitargs skips between arguments.
+bool IsBlank(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+char Unescape(char c) {
+  switch (c) {
+    case 'n': return '\n';
+    case 'r': return '\r';
+    case 't': return '\t';
+    case 'b': return '\b';
+    case 'a': return '\a';
+    default: return c;
+  }
+}
+
 }  // namespace
 
 void Framer::OnSegment(const Segment& segment, std::vector<Message>* out) {
@@ -61,7 +109,7 @@ size_t Framer::TextLimit(char type) const {
   if (depth != 1) return 0;
   const Frame& parent = frames_.back();
   if (parent.index == 0) return commands_ ? kMaxNameBytes + 1 : 16;  // name / pub-sub word
-  if (commands_ && parent.index == 1 && message_.name == std::string_view("HELLO")) return 2;
+  if (commands_) return ArgumentKeep(parent.index, message_.name);
   return 0;
 }
 
@@ -76,12 +124,13 @@ void Framer::Feed(std::string_view data) {
           message_ = Message{};
           message_.first_byte_ns = ts_;
           message_started_ = true;
+          client_argument_.clear();
           if (commands_ && c != '*') {
             state_ = State::kInline;
             inline_tokens_ = 0;
-            in_token_ = false;
-            inline_name_.clear();
-            inline_arg_.clear();
+            quote_ = Quote::kBlank;
+            pending_cr_ = false;
+            inline_token_.clear();
             line_length_ = 0;
             break;
           }
@@ -163,41 +212,160 @@ void Framer::Feed(std::string_view data) {
   }
 }
 
+// One byte of an inline line. The line ends at LF; a CR right before it is not part of it
+// (elsewhere a CR separates arguments, or belongs to a quoted one).
 void Framer::FeedInline(char c) {
   if (c == '\n') {
     FinishInline();
     return;
   }
-  if (++line_length_ > kMaxInlineLine) {
+  if (++line_length_ > kMaxInlineLine || c == '\0') {
+    // Too long for the server; or a NUL, before which the server's strchr never finds the LF.
     LoseSync();
     return;
   }
-  if (c == ' ' || c == '\t' || c == '\r') {
-    in_token_ = false;
+  if (pending_cr_) {
+    pending_cr_ = false;
+    InlineChar('\r');
+  }
+  if (c == '\r') {
+    pending_cr_ = true;
     return;
   }
-  if (!in_token_) {
-    in_token_ = true;
-    ++inline_tokens_;
+  InlineChar(c);
+}
+
+// sdssplitargs, one byte at a time.
+void Framer::InlineChar(char c) {
+  switch (quote_) {
+    case Quote::kBlank:
+      if (IsBlank(c)) return;
+      ++inline_tokens_;
+      inline_token_.clear();
+      quote_ = Quote::kBare;
+      [[fallthrough]];
+    case Quote::kBare:
+      if (c == ' ' || c == '\t' || c == '\r') {
+        EndInlineToken();
+      } else if (c == '"') {
+        quote_ = Quote::kDouble;
+      } else if (c == '\'') {
+        quote_ = Quote::kSingle;
+      } else {
+        InlineAppend(c);
+      }
+      return;
+    case Quote::kDouble:
+      if (c == '\\') {
+        quote_ = Quote::kDoubleEscape;
+      } else if (c == '"') {
+        quote_ = Quote::kClosed;
+      } else {
+        InlineAppend(c);
+      }
+      return;
+    case Quote::kDoubleEscape:
+      if (c == 'x') {
+        quote_ = Quote::kDoubleHex;
+        return;
+      }
+      InlineAppend(Unescape(c));
+      quote_ = Quote::kDouble;
+      return;
+    case Quote::kDoubleHex:  // \x then not two hex digits: an escaped 'x'
+      if (HexValue(c) >= 0) {
+        hex_digit_ = c;
+        quote_ = Quote::kDoubleHex2;
+        return;
+      }
+      InlineAppend('x');
+      quote_ = Quote::kDouble;
+      InlineChar(c);
+      return;
+    case Quote::kDoubleHex2:
+      quote_ = Quote::kDouble;
+      if (HexValue(c) >= 0) {
+        InlineAppend(static_cast<char>(HexValue(hex_digit_) * 16 + HexValue(c)));
+        return;
+      }
+      InlineAppend('x');
+      InlineAppend(hex_digit_);
+      InlineChar(c);
+      return;
+    case Quote::kSingle:
+      if (c == '\\') {
+        quote_ = Quote::kSingleEscape;
+      } else if (c == '\'') {
+        quote_ = Quote::kClosed;
+      } else {
+        InlineAppend(c);
+      }
+      return;
+    case Quote::kSingleEscape:  // only \' is an escape in single quotes
+      quote_ = Quote::kSingle;
+      if (c == '\'') {
+        InlineAppend(c);
+        return;
+      }
+      InlineAppend('\\');
+      InlineChar(c);
+      return;
+    case Quote::kClosed:
+      if (IsBlank(c)) {
+        EndInlineToken();
+      } else {
+        quote_ = Quote::kBad;  // a closing quote must be followed by a blank
+      }
+      return;
+    case Quote::kBad:
+      return;
   }
-  if (inline_tokens_ == 1 && inline_name_.size() <= kMaxNameBytes) inline_name_ += c;
-  if (inline_tokens_ == 2 && inline_arg_.size() < 2) inline_arg_ += c;
+}
+
+void Framer::InlineAppend(char c) {
+  if (inline_token_.size() < ArgumentKeep(inline_tokens_ - 1, message_.name)) inline_token_ += c;
+}
+
+void Framer::EndInlineToken() {
+  OnArgument(inline_tokens_ - 1, inline_token_, false);
+  inline_token_.clear();
+  quote_ = Quote::kBlank;
 }
 
 void Framer::FinishInline() {
+  pending_cr_ = false;
+  const bool balanced =
+      quote_ == Quote::kBlank || quote_ == Quote::kBare || quote_ == Quote::kClosed;
+  if (quote_ == Quote::kBare || quote_ == Quote::kClosed) EndInlineToken();
   state_ = State::kType;
-  if (inline_tokens_ == 0) {  // an empty line: the server ignores it
-    message_started_ = false;
+  message_.type = 'i';
+  // An empty line has no arguments: the server runs nothing and answers nothing.
+  message_.elements = inline_tokens_;
+  if (!balanced) {
+    // "Protocol error: unbalanced quotes in request": one error reply, then the server closes.
+    message_.name = "_OTHER";
+    message_.hello_version = 0;
+    message_.client_reply = ClientReply::kNone;
+  }
+  Emit();
+}
+
+// Argument `index` of a command (0: its name), its kept prefix; `cut` when a gap hid part of
+// what was to be kept.
+void Framer::OnArgument(uint64_t index, std::string_view text, bool cut) {
+  if (index == 0) {
+    message_.name = cut ? "_OTHER" : NormalizeName(text);
     return;
   }
-  message_.type = 'i';
-  message_.elements = inline_tokens_;
-  message_.name = NormalizeName(inline_name_);
-  if (message_.name == std::string_view("HELLO") && inline_tokens_ >= 2)
-    message_.hello_version = HelloVersion(inline_arg_);
-  inline_name_.clear();
-  inline_arg_.clear();
-  Emit();
+  if (cut) return;
+  const std::string_view name = message_.name;
+  if (index == 1 && name == "HELLO") message_.hello_version = HelloVersion(text);
+  if (name != "CLIENT") return;
+  if (index == 1) {
+    client_argument_ = Upper(text);
+  } else if (index == 2 && client_argument_ == "REPLY") {
+    message_.client_reply = ReplyMode(text);
+  }
 }
 
 void Framer::OnLine() {
@@ -207,6 +375,10 @@ void Framer::OnLine() {
   v.type = type_;
   if (IsLengthType(type_)) {
     int64_t n = 0;
+    // A command's multibulk count of 0 or less: the server skips it (no command, no reply).
+    if (commands_ && frames_.empty() && type_ == '*' && ParseDecimal(line, &n) && n < 0) {
+      line = "-1";
+    }
     if (!ParseLengthLine(type_, line, &n)) {
       LoseSync();
       return;
@@ -308,10 +480,10 @@ void Framer::CompleteValue(const Value& value) {
     if (attributes_ == 0) {
       size_t depth = LogicalDepth();
       if (depth == 1) {
-        if (parent.index == 0 && (v.type == '$' || v.type == '+')) {
-          if (commands_) {
-            message_.name = v.cut ? "_OTHER" : NormalizeName(v.text);
-          } else {
+        if (commands_ && v.type == '$') {
+          OnArgument(parent.index, v.text, v.cut);
+        } else if (parent.index == 0 && (v.type == '$' || v.type == '+')) {
+          if (!commands_) {
             message_.pubsub = v.cut ? PubSubKind::kNone : ClassifyPubSub(v.text);
             if (message_.pubsub != PubSubKind::kNone) {
               message_.pubsub_word.clear();
@@ -319,9 +491,6 @@ void Framer::CompleteValue(const Value& value) {
                 message_.pubsub_word += (ch >= 'A' && ch <= 'Z') ? ch - 'A' + 'a' : ch;
             }
           }
-        }
-        if (commands_ && parent.index == 1 && message_.name == std::string_view("HELLO") && !v.cut) {
-          message_.hello_version = HelloVersion(v.text);
         }
         if (v.null) ++message_.null_elements;
         if (!commands_ && message_.items.size() < kMaxReplyItems) {
@@ -357,7 +526,15 @@ void Framer::CompleteValue(const Value& value) {
 
 void Framer::Emit() {
   message_.last_byte_ns = ts_;
-  if (message_.type == '*' && commands_ && message_.name.empty()) message_.name = "_OTHER";
+  if (commands_) {
+    if (message_.type == '*' && message_.elements > 0 && message_.name.empty()) {
+      message_.name = "_OTHER";
+    }
+    // CLIENT REPLY takes exactly one argument; any other form is an error reply.
+    if (message_.name != std::string_view("CLIENT") || message_.elements != 3) {
+      message_.client_reply = ClientReply::kNone;
+    }
+  }
   out_->push_back(std::move(message_));
   message_ = Message{};
   message_started_ = false;

@@ -7,8 +7,15 @@
 // RESP) sync is lost; it is found again at the start of a later segment whose head plausibly
 // starts a value (a command the detector recognises, or a valid reply header line).
 //
-// Nothing but the command name, HELLO's version, error types, counts and integers is kept; the
-// few bytes of a string needed to read those are dropped once the string ends.
+// Inline commands are split into arguments the way the server does (sdssplitargs): blanks
+// between arguments, "double quotes" with \n \r \t \b \a \xHH and \<any> escapes, 'single
+// quotes' with \' only, a closing quote followed by a blank or the line end. Unbalanced quotes
+// are the server's protocol error: the line is still one command (its error reply follows). A
+// NUL in an inline line is lost sync: the server never finds that line's end.
+//
+// Nothing but the command name, HELLO's version, CLIENT REPLY's mode, error types, counts and
+// integers is kept; the few bytes of a string needed to read those are dropped once the string
+// ends.
 
 #include <cstdint>
 #include <string>
@@ -56,7 +63,11 @@ class Framer {
   void Skip(uint64_t n);
   void OnLine();
   void FeedInline(char c);
+  void InlineChar(char c);
+  void InlineAppend(char c);
+  void EndInlineToken();
   void FinishInline();
+  void OnArgument(uint64_t index, std::string_view text, bool cut);
   void StartAggregate(char type, uint64_t elements);
   void CompleteValue(const Value& value);
   size_t LogicalDepth() const;
@@ -88,10 +99,26 @@ class Framer {
   uint64_t bulk_length_ = 0;
   size_t keep_limit_ = 0;  // keep_ before a gap cut the text
 
+  // Inline commands: where the splitter is in the line, and the kept prefix of the argument
+  // being read (only the first few arguments are kept: the name, HELLO's and CLIENT's).
+  enum class Quote : uint8_t {
+    kBlank,         // between arguments
+    kBare,          // in an unquoted argument
+    kDouble,        // in "..."
+    kDoubleEscape,  // after a backslash in "..."
+    kDoubleHex,     // after \x in "..."
+    kDoubleHex2,    // after \x and one hex digit
+    kSingle,        // in '...'
+    kSingleEscape,  // after a backslash in '...'
+    kClosed,        // right after a closing quote: a blank or the line end must follow
+    kBad,           // unbalanced quotes: the rest of the line is not split
+  };
   uint64_t inline_tokens_ = 0;
-  bool in_token_ = false;
-  std::string inline_name_;
-  std::string inline_arg_;
+  Quote quote_ = Quote::kBlank;
+  bool pending_cr_ = false;  // a CR that ends the line if LF follows, else is part of it
+  char hex_digit_ = 0;
+  std::string inline_token_;
+  std::string client_argument_;  // CLIENT's subcommand, uppercase, to read REPLY's mode
 };
 
 }  // namespace hostlens::protocols::redis

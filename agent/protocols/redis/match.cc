@@ -29,6 +29,10 @@ ReplyItem TopLevel(const Message& m) {
 }  // namespace
 
 void Matcher::OnCommand(const Message& m) {
+  if (m.elements == 0) {  // nothing run, nothing answered; the client is reset (ends a SKIP)
+    skip_ = false;
+    return;
+  }
   Pending p;
   p.command.name = m.name.empty() ? "_OTHER" : m.name;
   p.command.start_ns = m.first_byte_ns;
@@ -47,10 +51,53 @@ void Matcher::OnCommand(const Message& m) {
     p.confirmations = args > 0 ? static_cast<int64_t>(args) : (IsSubscribe(n) ? 1 : -1);
   }
   p.hello_version = n == "HELLO" ? m.hello_version : 0;
-  if (multi_open_ && n != "EXEC" && n != "DISCARD" && n != "MULTI") p.queued = true;
+  // Inside MULTI every command is queued but these, which run at once.
+  const bool reset = n == "RESET";
+  if (multi_open_ && n != "EXEC" && n != "DISCARD" && n != "MULTI" && n != "WATCH" &&
+      n != "QUIT" && !reset) {
+    p.queued = true;
+  }
   if (n == "MULTI") multi_open_ = true;
-  if (n == "EXEC" || n == "DISCARD") multi_open_ = false;
+  if (n == "EXEC" || n == "DISCARD" || reset) multi_open_ = false;
   p.command.in_transaction = p.queued;
+
+  // Whether the server sends this command's reply, decided as it runs the command.
+  bool silent = replies_off_ || skip_;
+  bool skip_next = false;
+  if (!p.queued && m.client_reply != ClientReply::kNone) {
+    switch (m.client_reply) {
+      case ClientReply::kOn:  // clears both before its +OK
+        replies_off_ = false;
+        skip_ = false;
+        silent = false;
+        break;
+      case ClientReply::kOff:
+        replies_off_ = true;
+        silent = true;
+        break;
+      case ClientReply::kSkip:
+        skip_next = !replies_off_;
+        silent = true;
+        break;
+      case ClientReply::kNone:
+        break;
+    }
+  }
+  if (reset) {
+    replies_off_ = false;  // before +RESET; a SKIP still applies to it
+    silent = skip_;
+  }
+  skip_ = skip_next;
+  if (silent) {
+    ++unanswered_;
+    if (p.subscribe_family) silent_subscribe_ = true;
+    if (reset) Reset();
+    if (n == "EXEC" || n == "DISCARD") {  // its queued commands' results are never seen
+      unanswered_ += queued_.size();
+      queued_.clear();
+    }
+    return;
+  }
   if (pending_.size() >= kMaxPending) {
     pending_.pop_front();
     ++evicted_requests_;
@@ -88,7 +135,9 @@ bool Matcher::OnConfirmation(const Message& m) {
 
 void Matcher::OnReply(const Message& m) {
   bool confirmation = m.pubsub == PubSubKind::kSubscribe || m.pubsub == PubSubKind::kUnsubscribe;
-  bool in_pubsub = subscribed_ || (!pending_.empty() && pending_.front().subscribe_family);
+  bool in_pubsub = subscribed_ || (!pending_.empty() && pending_.front().subscribe_family) ||
+                   (silent_subscribe_ && confirmation && m.items.size() == 3 &&
+                    m.items[2].type == ':');
   if (m.type == '>') {
     if (confirmation) {
       OnConfirmation(m);
@@ -117,6 +166,7 @@ void Matcher::OnReply(const Message& m) {
   // p may be moved below: what its name decides is read first.
   const std::string_view n = p.command.name;
   const bool exec = n == "EXEC", discard = n == "DISCARD", hello = n == "HELLO";
+  const bool reset = n == "RESET";
 
   if (p.queued && m.error_type.empty()) {
     if (m.queued) {
@@ -149,6 +199,8 @@ void Matcher::OnReply(const Message& m) {
   } else if (hello && m.error_type.empty() && p.hello_version >= 2) {
     protocol_ = p.hello_version;
     if (protocol_ == 3) subscribed_ = false;
+  } else if (reset && m.error_type.empty()) {
+    Reset();
   }
   Complete(std::move(p), TopLevel(m), m.last_byte_ns);
 }
@@ -191,6 +243,15 @@ void Matcher::Done(Command command) {
   done_.push_back(std::move(command));
 }
 
+// RESET: out of MULTI (its queued commands discarded), RESP2, no subscriptions.
+void Matcher::Reset() {
+  discarded_ += queued_.size();
+  queued_.clear();
+  protocol_ = 2;
+  subscribed_ = false;
+  silent_subscribe_ = false;
+}
+
 void Matcher::OnRepliesLost() {
   lost_responses_ += pending_.size();
   pending_.clear();
@@ -200,6 +261,9 @@ void Matcher::OnCommandsResynced() {
   lost_responses_ += pending_.size();
   pending_.clear();
   multi_open_ = false;
+  // Which of the hidden commands changed the reply mode is unknown: assume replies are on.
+  replies_off_ = false;
+  skip_ = false;
 }
 
 std::vector<Command> Matcher::TakeCommands() {
@@ -214,6 +278,7 @@ void Matcher::AddStats(StreamStats* stats) const {
   stats->lost_responses += lost_responses_;
   stats->pushes += pushes_;
   stats->discarded += discarded_;
+  stats->unanswered += unanswered_;
 }
 
 }  // namespace hostlens::protocols::redis

@@ -49,13 +49,17 @@ bool IsLengthType(char c) {
 bool ParseDecimal(std::string_view line, int64_t* value) {
   bool negative = !line.empty() && line[0] == '-';
   if (negative) line.remove_prefix(1);
-  if (line.empty() || line.size() > 18) return false;
-  int64_t v = 0;
+  if (line.empty() || line.size() > 19) return false;
+  // The full signed 64-bit range: up to 9223372036854775807, and -9223372036854775808.
+  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
+  uint64_t v = 0;
   for (char c : line) {
     if (c < '0' || c > '9') return false;
-    v = v * 10 + (c - '0');
+    uint64_t digit = static_cast<uint64_t>(c - '0');
+    if (v > (limit - digit) / 10) return false;
+    v = v * 10 + digit;
   }
-  *value = negative ? -v : v;
+  *value = negative ? static_cast<int64_t>(0 - v) : static_cast<int64_t>(v);
   return true;
 }
 

@@ -23,6 +23,9 @@ enum class PubSubKind : uint8_t {
   kUnsubscribe,  // unsubscribe, punsubscribe, sunsubscribe: confirmation
 };
 
+// CLIENT REPLY's mode, for a command that is CLIENT REPLY ON|OFF|SKIP (three arguments).
+enum class ClientReply : uint8_t { kNone, kOn, kOff, kSkip };
+
 // One top-level element of a reply (EXEC's per-command results, pub/sub counts).
 struct ReplyItem {
   char type = 0;
@@ -33,7 +36,9 @@ struct ReplyItem {
   uint64_t null_elements = 0;  // aggregates: elements that are null
 };
 
-// One framed top-level RESP value (or one inline command). Never holds keys or values: only the
+// One framed top-level RESP value (or one inline command). A command with no arguments (a
+// multibulk count of 0 or less, an empty inline line) has elements 0: the server runs nothing
+// and sends no reply. Never holds keys or values: only the
 // command name, HELLO's protocol version, error types, counts and integers.
 struct Message {
   char type = 0;  // RESP type byte; 'i' for an inline command
@@ -48,6 +53,7 @@ struct Message {
   std::vector<ReplyItem> items;  // replies: up to kMaxReplyItems top-level elements
   std::string name;       // commands: first argument, uppercase ("_OTHER" if not a command name)
   int hello_version = 0;  // commands: HELLO's protover argument, 0 if none
+  ClientReply client_reply = ClientReply::kNone;  // commands: CLIENT REPLY's mode
   uint64_t first_byte_ns = 0;
   uint64_t last_byte_ns = 0;
 };
@@ -60,6 +66,8 @@ struct Message {
 // error_type is EXECABORT when the server refused the transaction). Commands of a DISCARDed or
 // aborted (WATCH, nil EXEC) transaction are not reported (StreamStats::discarded).
 // SUBSCRIBE-family commands end at their last confirmation; pushed messages are not replies.
+// Commands the server sends no reply for (CLIENT REPLY OFF and SKIP, the commands they silence)
+// are not reported: they are counted in StreamStats::unanswered.
 struct Command {
   std::string name;        // uppercase; no keys, no values ever
   std::string error_type;  // first word of the error reply; empty on success
@@ -79,6 +87,9 @@ struct StreamStats {
   uint64_t lost_responses = 0;       // commands dropped when reply framing was lost
   uint64_t pushes = 0;               // pushed messages (pub/sub, RESP3 push): not replies
   uint64_t discarded = 0;            // queued commands of a discarded / aborted transaction
+  // Commands the server answers with nothing by the client's own request (CLIENT REPLY OFF and
+  // SKIP, and the commands they silence): known, not reported, not a loss.
+  uint64_t unanswered = 0;
 };
 
 }  // namespace hostlens::protocols::redis

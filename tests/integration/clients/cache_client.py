@@ -31,6 +31,12 @@ key looked up by GET/HGET/MGET, a hit unless the reply is null), "keys_looked_up
       msg-<i> (each waiting for its reply, 1 receiver); the subscriber reads the N messages, then
       UNSUBSCRIBE hl:ch. Prints "connections" {"subscriber": {...}, "publisher": {...}} and
       "messages_received".
+  client_reply
+      CLIENT REPLY OFF, SET hl:q1 1, SET hl:q2 2, INCR hl:n in one write (no replies); CLIENT
+      REPLY ON (OK), GET hl:q1 (hit); CLIENT REPLY SKIP, DEL hl:q2, GET hl:q2 in one write (only
+      the GET answered: a miss); CLIENT REPLY SKIP, MULTI (silenced), SET hl:t 1 (QUEUED), EXEC;
+      an empty request (*0) and PING in one write (only PONG). "commands" holds the answered
+      commands; "unanswered" {"NAME": n} the silenced ones (8).
 
 memcached scenario (pymemcache, Client with its defaults):
 
@@ -82,14 +88,20 @@ class Redis:
         self.sent = Counter()  # this connection's commands
         self.reply_bytes = 0
 
-    def send(self, *commands):
-        """Writes `commands` (lists of words) in one send call."""
+    def send(self, *commands, silenced=()):
+        """Writes `commands` (lists of words) in one send call; those whose index is in
+        `silenced` get no reply (CLIENT REPLY OFF/SKIP) and are counted as unanswered."""
         data = b""
-        for words in commands:
-            data += resp_command(*words)
+        for i, words in enumerate(commands):
+            data += resp_command(*words) if words else b"*0\r\n"
+            if not words:
+                continue  # an empty request: not a command
             name = words[0].upper()
             self.sent[name] += 1
-            self.stats.commands[name] += 1
+            if i in silenced:
+                self.stats.unanswered[name] += 1
+            else:
+                self.stats.commands[name] += 1
         self.sock.sendall(data)
         self.stats.writes += 1
         self.stats.request_bytes += len(data)
@@ -159,6 +171,7 @@ class Redis:
 class RedisStats:
     def __init__(self):
         self.commands = Counter()
+        self.unanswered = Counter()
         self.errors = Counter()
         self.hits = 0
         self.misses = 0
@@ -185,7 +198,8 @@ class RedisStats:
     def report(self, **extra):
         out = {"commands": dict(self.commands), "hits": self.hits, "misses": self.misses,
                "keys_looked_up": self.hits + self.misses, "errors": dict(self.errors),
-               "writes": self.writes, "request_bytes": self.request_bytes}
+               "writes": self.writes, "request_bytes": self.request_bytes,
+               "unanswered": dict(self.unanswered)}
         out.update(extra)
         return out
 
@@ -285,6 +299,24 @@ def scenario_subscriber(args):
                     connections={"subscriber": dict(sub.sent), "publisher": dict(pub.sent)})
 
 
+def scenario_client_reply(args):
+    s = RedisStats()
+    r = Redis(args, s)
+    r.send(("CLIENT", "REPLY", "OFF"), ("SET", "hl:q1", "1"), ("SET", "hl:q2", "2"),
+           ("INCR", "hl:n"), silenced=(0, 1, 2, 3))
+    expect(r.call("CLIENT", "REPLY", "ON"), "OK", "CLIENT REPLY ON")
+    expect(s.lookup(r.call("GET", "hl:q1")), b"1", "GET after OFF")
+    r.send(("CLIENT", "REPLY", "SKIP"), ("DEL", "hl:q2"), ("GET", "hl:q2"), silenced=(0, 1))
+    expect(s.lookup(r.reply()), None, "GET after SKIP")
+    r.send(("CLIENT", "REPLY", "SKIP"), ("MULTI",), ("SET", "hl:t", "1"), silenced=(0, 1))
+    expect(r.reply(), "QUEUED", "SET queued")
+    expect(r.call("EXEC"), ["OK"], "EXEC")
+    r.send((), ("PING",))
+    expect(r.reply(), "PONG", "PING after *0")
+    r.close()
+    return s.report()
+
+
 # --------------------------------------------------------------------------------------------
 # memcached
 
@@ -376,6 +408,7 @@ SCENARIOS = {
     "error": scenario_error,
     "resp3": scenario_resp3,
     "subscriber": scenario_subscriber,
+    "client_reply": scenario_client_reply,
     "memcached": scenario_memcached,
 }
 

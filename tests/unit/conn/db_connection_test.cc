@@ -324,6 +324,31 @@ TEST_F(DbConnectionTest, CacheLookupsCountKeysAndHits) {
   EXPECT_EQ(ops[4].hits, 2u);
 }
 
+// Commands the server answers with nothing by the protocol's rules are counted per system, not
+// as losses: Redis's are not reported, memcached's are.
+TEST_F(DbConnectionTest, CommandsWithoutReplyAreCountedPerSystem) {
+  Open(5, HL_ROLE_CLIENT, 6379);
+  Data(5, HL_DIR_EGRESS,
+       "*3\r\n$6\r\nCLIENT\r\n$5\r\nREPLY\r\n$4\r\nSKIP\r\n*2\r\n$3\r\nDEL\r\n$1\r\na\r\n"
+       "*1\r\n$4\r\nPING\r\n",
+       1000);
+  Data(5, HL_DIR_INGRESS, "+PONG\r\n", 2000);
+  Open(6, HL_ROLE_CLIENT, 11211);
+  Data(6, HL_DIR_EGRESS, "mg a v q\r\nset b 0 0 1 noreply\r\n1\r\nmn\r\n", 3000);
+  Data(6, HL_DIR_INGRESS, "MN\r\n", 4000);
+  const auto& stats = table_.stats();
+  EXPECT_EQ(stats.db_unanswered[static_cast<size_t>(DbSystem::kRedis)].load(), 2u);
+  EXPECT_EQ(stats.db_unanswered[static_cast<size_t>(DbSystem::kMemcached)].load(), 2u);
+  EXPECT_EQ(stats.db_responses_unmatched.load(), 0u);
+  EXPECT_EQ(stats.db_responses_lost.load(), 0u);
+  ASSERT_EQ(sink_.operations[5].size(), 1u);
+  EXPECT_EQ(sink_.operations[5][0].operation, "PING");
+  ASSERT_EQ(sink_.operations[6].size(), 3u);  // set (when sent), mg (a miss), mn
+  EXPECT_EQ(sink_.operations[6][1].operation, "mg");
+  EXPECT_EQ(sink_.operations[6][1].keys_looked_up, 1u);
+  EXPECT_EQ(sink_.operations[6][1].hits, 0u);
+}
+
 TEST_F(DbConnectionTest, RedisInlineOnItsOwnPortAndMemcachedElsewhere) {
   // The same first bytes, "set a 0 0 5": the server port decides.
   Open(5, HL_ROLE_CLIENT, 6379);

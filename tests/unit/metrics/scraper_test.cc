@@ -56,6 +56,19 @@ TEST(SelfMetrics, EveryLossReasonIsExportedEvenAtZero) {
   EXPECT_NE(text.find("hostlens_tracked_processes 7"), std::string::npos);
 }
 
+TEST(SelfMetrics, CacheCommandsWithoutReplyAreCountedPerSystem) {
+  SelfMetricsInput in;
+  in.db_commands_unanswered["redis"] = 3;
+  in.db_commands_unanswered["memcached"] = 0;
+  auto text = prometheus::TextSerializer().Serialize(CollectSelfMetrics(in));
+  EXPECT_NE(text.find("hostlens_db_commands_unanswered_total{db_system_name=\"redis\"} 3"),
+            std::string::npos);
+  EXPECT_NE(text.find("hostlens_db_commands_unanswered_total{db_system_name=\"memcached\"} 0"),
+            std::string::npos);
+  // Not a loss: no reason of hostlens_events_lost_total counts it.
+  for (const auto& [reason, count] : in.losses.ByReason()) EXPECT_EQ(count, 0u) << reason;
+}
+
 TEST(SelfMetrics, DatabaseAndFanOutLossesHaveTheirOwnReasons) {
   SelfMetricsInput in;
   in.losses.http_response_lost = 1;

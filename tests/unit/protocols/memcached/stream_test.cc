@@ -74,6 +74,60 @@ TEST(MemcachedStreamTest, NoreplyCommandsExpectNoResponse) {
   EXPECT_EQ(got[2].hits, 1u);
 }
 
+// Quiet meta commands wait for an answer they may never get; the next answer they cannot have
+// been sent ends them. Without O or k, several quiet mgs cannot be told apart: the oldest that
+// could have been sent an answer takes it, and the hits and lookups add up either way.
+TEST(MemcachedStreamTest, QuietCommandsEndAtALaterAnswer) {
+  Conversation c;
+  c.Requests("mg a v q\r\nmg b v q\r\nmg c v q\r\nmn\r\n");
+  EXPECT_EQ(c.stream().pending(), 4u);
+  c.Responses("VA 1\r\nx\r\nMN\r\n");
+  const auto& got = c.results();
+  EXPECT_EQ(Names(got), (Names_t{"mg", "mg", "mg", "mn"}));
+  ASSERT_EQ(got.size(), 4u);
+  uint32_t keys = 0, hits = 0;
+  for (const auto& cmd : got) keys += cmd.keys_looked_up, hits += cmd.hits;
+  EXPECT_EQ(keys, 3u);
+  EXPECT_EQ(hits, 1u);
+  EXPECT_FALSE(got[0].noreply);
+  EXPECT_TRUE(got[1].noreply);
+  EXPECT_TRUE(got[2].noreply);
+  StreamStats stats = c.stream().stats();
+  EXPECT_EQ(stats.unanswered, 2u);
+  EXPECT_EQ(stats.unmatched_responses, 0u);
+  EXPECT_EQ(c.stream().pending(), 0u);
+}
+
+// The opaque an answer echoes says which quiet command it is for.
+TEST(MemcachedStreamTest, OpaqueTellsQuietCommandsApart) {
+  Conversation c;
+  c.Requests("mg a v q O1\r\nmg b v q O2\r\nmn\r\n");
+  c.Responses("VA 1 O2\r\nx\r\nMN\r\n");
+  const auto& got = c.results();
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_TRUE(got[0].noreply);  // a: the suppressed miss
+  EXPECT_EQ(got[0].hits, 0u);
+  EXPECT_FALSE(got[1].noreply);
+  EXPECT_EQ(got[1].hits, 1u);
+}
+
+// noreply and suppressed quiet answers are counted; a meta answer no later command can have
+// been sent stays with the oldest command (memcached 1.6.18 answers a quiet ma that created
+// its item).
+TEST(MemcachedStreamTest, UnansweredCommandsAreCounted) {
+  Conversation c;
+  c.Requests("set a 0 0 1 noreply\r\n1\r\nms b 1 q\r\n2\r\nmn\r\n");
+  c.Responses("MN\r\n");
+  c.Requests("ma c q N0\r\nmn\r\n");
+  c.Responses("HD\r\nMN\r\n");
+  const auto& got = c.results();
+  EXPECT_EQ(Names(got), (Names_t{"set", "ms", "mn", "ma", "mn"}));
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[3].result, "HD");
+  EXPECT_EQ(c.stream().stats().unanswered, 2u);  // set, ms
+  EXPECT_EQ(c.stream().pending(), 0u);
+}
+
 TEST(MemcachedStreamTest, ErrorsGiveTheirType) {
   Conversation c;
   c.Requests("bogus\r\n");

@@ -52,6 +52,28 @@ INSTANTIATE_TEST_SUITE_P(
                                ParseState::kInvalid, 0, 0, 0}),
     [](const testing::TestParamInfo<HeaderCase>& info) { return info.param.name; });
 
+// Integers are signed 64-bit (INCRBY, BITFIELD i64): 19 digits and INT64_MIN are integers;
+// anything past the range is not RESP.
+TEST(ParseTest, DecimalTakesTheFullSigned64BitRange) {
+  int64_t v = 0;
+  EXPECT_TRUE(ParseDecimal("9223372036854775807", &v));
+  EXPECT_EQ(v, INT64_MAX);
+  EXPECT_TRUE(ParseDecimal("-9223372036854775808", &v));
+  EXPECT_EQ(v, INT64_MIN);
+  EXPECT_TRUE(ParseDecimal("-1234567890123456789", &v));
+  EXPECT_EQ(v, -1234567890123456789);
+  EXPECT_TRUE(ParseDecimal("0", &v));
+  EXPECT_EQ(v, 0);
+  EXPECT_FALSE(ParseDecimal("9223372036854775808", &v));
+  EXPECT_FALSE(ParseDecimal("-9223372036854775809", &v));
+  EXPECT_FALSE(ParseDecimal("18446744073709551616", &v));
+  EXPECT_FALSE(ParseDecimal("99999999999999999999", &v));
+  EXPECT_FALSE(ParseDecimal("-", &v));
+  EXPECT_FALSE(ParseDecimal("", &v));
+  EXPECT_FALSE(ParseDecimal("+1", &v));
+  EXPECT_FALSE(ParseDecimal("1 ", &v));
+}
+
 TEST(ParseTest, ErrorTypeIsTheFirstWord) {
   EXPECT_EQ(ErrorType("WRONGTYPE Operation against a key"), "WRONGTYPE");
   EXPECT_EQ(ErrorType("ERR unknown command"), "ERR");

@@ -322,6 +322,29 @@ TEST(StreamTest, GarbageIsNotACommand) {
   EXPECT_TRUE(c.results().empty());
 }
 
+// CLIENT REPLY OFF and SKIP: the silenced commands are counted, never reported or waited for.
+TEST(StreamTest, SilencedCommandsAreCountedNotReported) {
+  Conversation c;
+  c.Requests(Cmd({"CLIENT", "REPLY", "OFF"}) + Cmd({"SET", "a", "1"}) + Cmd({"GET", "a"}));
+  EXPECT_EQ(c.stream().pending(), 0u);
+  c.Requests(Cmd({"CLIENT", "REPLY", "ON"}) + Cmd({"CLIENT", "REPLY", "SKIP"}) + Cmd({"DEL", "a"}));
+  c.Requests(Cmd({"PING"}));
+  c.Responses("+OK\r\n+PONG\r\n");
+  EXPECT_EQ(Names(c.results()), (Names_t{"CLIENT", "PING"}));
+  StreamStats stats = c.stream().stats();
+  EXPECT_EQ(stats.unanswered, 5u);  // OFF, SET, GET; SKIP, DEL
+  EXPECT_EQ(stats.unmatched_responses, 0u);
+  EXPECT_EQ(c.stream().pending(), 0u);
+}
+
+// A NUL in an inline line: the server looks for the line's end with strchr and never finds it.
+TEST(StreamTest, NulInAnInlineCommandLosesSync) {
+  Conversation c;
+  c.Requests(test_util::Bytes("GET a\0b\r\n"));
+  EXPECT_EQ(c.stream().stats().resyncs, 1u);
+  EXPECT_EQ(c.stream().pending(), 0u);
+}
+
 TEST(StreamTest, PendingIsBounded) {
   Conversation c;
   std::string batch;

@@ -1,0 +1,109 @@
+// Conformance cases (tests/fixtures/conformance/memcached): conversations written from the
+// protocol documents, each fed whole, with every record split in two at every offset, each byte
+// its own syscall, and with neighbouring same-direction writes merged (whole and split). Each
+// must give exactly the expected commands, with nothing lost, unmatched or pending at the end.
+
+#include "tests/unit/protocols/conformance.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "agent/protocols/memcached/stream.h"
+#include "tests/unit/protocols/segments.h"
+#include "tests/unit/protocols/sweep.h"
+
+namespace hostlens::protocols::memcached {
+namespace {
+
+using test_util::ConformanceCase;
+using test_util::FeedPrefix;
+using test_util::FeedSplit;
+
+constexpr std::string_view kProtocol = "memcached";
+
+// The commands and losses of one feed. Commands the server answers with nothing (noreply, a
+// quiet meta command's suppressed answer) are reported too, marked noreply.
+void ExpectConformant(const ConformanceCase& conformance, Stream& stream) {
+  std::vector<Command> got = stream.TakeCommands();
+  ASSERT_EQ(got.size(), conformance.expected.size());
+  for (size_t i = 0; i < got.size(); ++i) {
+    const auto& want = conformance.expected[i];
+    SCOPED_TRACE("command " + std::to_string(i) + ": " + want.what);
+    EXPECT_EQ(got[i].name, want.what);
+    EXPECT_EQ(got[i].error_type.empty() ? "ok" : got[i].error_type, want.result);
+    EXPECT_EQ(got[i].result, want.status);
+    EXPECT_EQ(got[i].keys_looked_up, want.has_keys ? want.keys : 0u);
+    EXPECT_EQ(got[i].hits, want.has_keys ? want.hits : 0u);
+    EXPECT_EQ(got[i].noreply, want.noreply);
+    EXPECT_LE(got[i].start_ns, got[i].end_ns);
+  }
+  StreamStats stats = stream.stats();
+  EXPECT_EQ(stats.resyncs, 0u);
+  EXPECT_EQ(stats.unmatched_responses, 0u);
+  EXPECT_EQ(stats.lost_responses, 0u);
+  EXPECT_EQ(stats.evicted_requests, 0u);
+  EXPECT_EQ(stream.pending(), 0u);
+}
+
+class ConformanceTest : public testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    case_ = test_util::LoadConformanceCase(kProtocol, GetParam());
+    ASSERT_FALSE(case_.expected.empty());
+    merged_ = test_util::MergeNeighbours(case_);
+  }
+  ConformanceCase case_;
+  ConformanceCase merged_;
+};
+
+TEST_P(ConformanceTest, WholeRecords) {
+  Stream stream;
+  FeedPrefix(stream, case_);
+  ExpectConformant(case_, stream);
+}
+
+TEST_P(ConformanceTest, EveryRecordSplitAtEveryOffset) {
+  for (size_t split = 1; split < case_.size(); ++split) {
+    SCOPED_TRACE("split at " + std::to_string(split));
+    Stream stream;
+    FeedSplit(stream, case_, split);
+    ExpectConformant(case_, stream);
+    if (HasFailure()) return;
+  }
+}
+
+TEST_P(ConformanceTest, ByteByByte) {
+  Stream stream;
+  uint64_t ts = 0;
+  for (const auto& r : case_.records) {
+    for (char c : r.bytes) {
+      auto segment = test_util::Whole(std::string_view(&c, 1), ts += 1000);
+      stream.OnSegment(test_util::DirectionOf(r), segment.view());
+    }
+  }
+  ExpectConformant(case_, stream);
+}
+
+TEST_P(ConformanceTest, NeighbouringWritesMerged) {
+  Stream stream;
+  FeedPrefix(stream, merged_);
+  ExpectConformant(merged_, stream);
+  for (size_t split = 1; split < merged_.size(); ++split) {
+    SCOPED_TRACE("merged, split at " + std::to_string(split));
+    Stream split_stream;
+    FeedSplit(split_stream, merged_, split);
+    ExpectConformant(merged_, split_stream);
+    if (HasFailure()) return;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Cases, ConformanceTest,
+                         testing::ValuesIn(test_util::ConformanceNames(kProtocol)),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                           return test_util::ConformanceTestName(info.param);
+                         });
+
+}  // namespace
+}  // namespace hostlens::protocols::memcached
