@@ -36,6 +36,8 @@ test_pkgs=(
   python3-pymemcache         # memcached client of the cache tests
   wrk                        # HTTP load generator of the benchmarks (bench/)
   python3-django-prometheus  # the hand-wired alternative the benchmarks compare against
+  qemu-system-x86            # boots the kernel matrix (make test-kernels, tests/kernels/)
+  busybox-static             # the kernel matrix's initramfs (scripts/kernels/make-initramfs.sh)
 )
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
