@@ -58,8 +58,15 @@ std::atomic<bool> stop_requested{false};
 void OnSignal(int) { stop_requested.store(true); }
 
 int LibbpfPrint(libbpf_print_level level, const char* format, va_list args) {
-  char line[1024];
-  vsnprintf(line, sizeof(line), format, args);
+  // Whole: a verifier log comes as one message of up to megabytes, and its last lines say why.
+  va_list measure;
+  va_copy(measure, args);
+  const int size = vsnprintf(nullptr, 0, format, measure);
+  va_end(measure);
+  if (size < 0) return 0;
+  std::string line(static_cast<size_t>(size) + 1, '\0');
+  vsnprintf(line.data(), line.size(), format, args);
+  line.resize(static_cast<size_t>(size));
   std::string_view text(line);
   while (!text.empty() && text.back() == '\n') text.remove_suffix(1);
   spdlog::log(level == LIBBPF_WARN ? spdlog::level::warn : spdlog::level::debug, "libbpf: {}", text);
@@ -127,6 +134,7 @@ int Run(const config::Options& options) {
   probe_config.ring_buffer_bytes = options.ring_buffer_bytes;
   probe_config.max_tracked_processes = options.max_tracked_processes;
   probe_config.capture_bytes = options.capture_bytes;
+  probe_config.without_features = options.without_kernel_features;
   probe_config.exec_pending = options.selectors.empty();
   for (size_t i = 0; i < options.selectors.size(); ++i) {
     const auto& s = options.selectors[i];
@@ -139,6 +147,9 @@ int Run(const config::Options& options) {
   if (auto* error = std::get_if<bpf::LoadError>(&loaded)) return Fail(error->message);
   auto probes = std::move(std::get<std::unique_ptr<bpf::Probes>>(loaded));
   spdlog::info("attached {} BPF programs", probes->programs().size());
+  for (const auto& [feature, instead] : probes->fallbacks()) {
+    spdlog::info("kernel feature {} not used: {}", feature, instead);
+  }
 
   host::Procfs procfs(options.procfs);
   KernelTrackedSet kernel_set(*probes);
@@ -267,6 +278,11 @@ int Run(const config::Options& options) {
     in.version = kVersion;
     in.kernel_release = kernel_release;
     for (const auto& p : probes->programs()) in.programs.push_back({p.name, p.section, p.object});
+    const bpf::KernelFeatures& f = probes->features();
+    in.kernel_features = {{"ring_buffer", f.ring_buffer},
+                          {"task_storage", f.task_storage},
+                          {"get_current_task_btf", f.current_task_btf}};
+    in.fallbacks = probes->fallbacks();
     for (const auto& s : options.selectors) in.selectors.push_back(s.Describe());
     for (const auto& p : processes.List()) in.processes.push_back({p.pid, p.service, p.exe});
     for (uint32_t kind = 0; kind < HL_EV_KIND_MAX; ++kind) {

@@ -46,5 +46,12 @@ TEST(Preflight, RefusedSyscallIsExplained) {
   EXPECT_NE(error.message.find("unprivileged_bpf_disabled"), std::string::npos);
 }
 
+TEST(Preflight, VerifierRefusalAtLoadPointsToTheVerifierLog) {
+  auto error = DescribeBpfFailure("load BPF object data", -EACCES);
+  EXPECT_EQ(error.message.rfind("failed to load BPF object data: ", 0), 0u);
+  EXPECT_NE(error.message.find("verifier"), std::string::npos);
+  EXPECT_EQ(error.message.find("setcap"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace hostlens::bpf
