@@ -38,6 +38,7 @@ test_pkgs=(
   python3-django-prometheus  # the hand-wired alternative the benchmarks compare against
   qemu-system-x86            # boots the kernel matrix (make test-kernels, tests/kernels/)
   busybox-static             # the kernel matrix's initramfs (scripts/kernels/make-initramfs.sh)
+  kmod                       # depmod: the module dependencies of the matrix kernels' initramfs
 )
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
