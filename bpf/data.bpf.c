@@ -10,6 +10,7 @@
 #include <bpf/bpf_tracing.h>
 
 #include "conn.bpf.h"
+#include "emit.bpf.h"
 #include "maps.bpf.h"
 #include "sock.bpf.h"
 
@@ -82,7 +83,7 @@ static __always_inline struct hl_conn_info *conn_for(__u32 tgid, int fd) {
     open_conn(tgid, fd, sk, HL_ROLE_UNKNOWN, 0);
     info = bpf_map_lookup_elem(&conns, &key);
   }
-  if (!info || info->ignored) return 0;
+  if (!info || info->ignored || info->tls) return 0;
   return info;
 }
 
@@ -103,6 +104,12 @@ static __always_inline int enter(int fd, __u64 buf, __u32 iovcnt, enum hl_syscal
   __u64 id = bpf_get_current_pid_tgid();
   __u32 tgid = id >> 32;
   if (!lookup_tracked(tgid)) return 0;
+  struct hl_tls_call *tls = bpf_map_lookup_elem(&tls_calls, &id);
+  if (tls) {
+    /* Inside SSL_read/SSL_write: this is the call's ciphertext, and its socket. */
+    if (tls->fd < 0) tls->fd = fd;
+    return 0;
+  }
   struct hl_conn_info *info = conn_for(tgid, fd);
   if (!info) return 0;
   struct io_call call = {};
@@ -186,21 +193,7 @@ static __always_inline int exit_(long ret) {
   __u32 zero = 0;
   struct hl_data_event *ev = bpf_map_lookup_elem(&scratch, &zero);
   if (!ev) return 0;
-  ev->hdr.kind = HL_EV_DATA;
-  ev->hdr.tgid = id >> 32;
-  ev->hdr.tid = (__u32)id;
-  ev->hdr._pad = 0;
-  ev->hdr.ts_ns = bpf_ktime_get_ns();
-  ev->generation = call.generation;
-  ev->length = ret;
-  ev->fd = call.fd;
-  ev->direction = call.direction;
-  ev->role = call.role;
-  ev->syscall = call.syscall;
-  ev->_pad = 0;
-  ev->_pad2 = 0;
-  ev->head_len = 0;
-  ev->tail_len = 0;
+  fill_data_header(ev, id, call.generation, ret, call.fd, call.direction, call.role, call.syscall);
 
   __u64 head = ret;
   if (head > targ_capture_bytes) head = targ_capture_bytes;
@@ -218,16 +211,7 @@ static __always_inline int exit_(long ret) {
   ev->head_len = head;
   copy_tail(ev, &call, ret, head);
 
-  __u64 size = HL_DATA_EVENT_FIXED_SIZE + ev->head_len + ev->tail_len;
-  if (size > sizeof(*ev)) return 0;
-  /* Data events do not wake the agent one by one: it drains the ring buffer every
-   * poll interval (agent/main.cc), or at once when the ring is an eighth full. Waking
-   * the consumer per event costs the traced process a wakeup per syscall. */
-  __u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >
-                        bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8
-                    ? BPF_RB_FORCE_WAKEUP
-                    : BPF_RB_NO_WAKEUP;
-  if (bpf_ringbuf_output(&events, ev, size, flags)) count(HL_CNT_LOST_RINGBUF);
+  submit_data(ev);
   return 0;
 }
 

@@ -65,6 +65,27 @@ struct {
   __type(value, __u64);
 } established_at SEC(".maps");
 
+/* A TLS library call in flight on a thread of a tracked process (bpf/tls.bpf.c); the
+ * socket syscalls the call makes (bpf/data.bpf.c) fill in the fd and are not captured
+ * themselves: they carry its ciphertext. */
+struct hl_tls_call {
+  __u64 tls;     /* the library's connection object (SSL *, gnutls_session_t) */
+  __u64 buf;     /* plaintext buffer */
+  __u64 len_ptr; /* OpenSSL's _ex functions: where the byte count is written; else 0 */
+  __s32 fd;      /* -1 until a socket syscall inside the call shows it */
+  __u8 direction;
+  __u8 _pad[3];
+};
+
+/* pid_tgid -> the TLS call of that thread. A hash map, not task storage: kernels before 5.11
+ * have no task storage, and uprobes of another thread never see this one's entry. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u64);
+  __type(value, struct hl_tls_call);
+} tls_calls SEC(".maps");
+
 static __always_inline void count(enum hl_counter which) {
   __u32 key = which;
   __u64 *value = bpf_map_lookup_elem(&counters, &key);
@@ -104,17 +125,22 @@ static __always_inline int track(__u32 tgid, const struct hl_tracked *value) {
  * the low bits, so unique across CPUs without an atomic fetch-and-add (its
  * result needs the BPF_FETCH instructions of Linux 5.12, and 5.10's verifier
  * refuses the instruction even in dead code, so no load-time switch could keep
- * it). Plain increments are enough: the callers are syscall tracepoint
- * programs, which the kernel never runs nested on one CPU (bpf_prog_active),
- * with migration off. */
+ * it). Plain increments are enough: the syscall tracepoint programs never run
+ * nested on one CPU (bpf_prog_active) and run with preemption off. The TLS
+ * uretprobe (tls.bpf.c, for sockets older than the agent) may be preempted on
+ * newer kernels between the read and the write, and so share its number with
+ * a connection opened meanwhile on that CPU: harmless, as a generation only
+ * has to differ between successive connections of one (tgid, fd), and the
+ * connection it opens is of that socket, already open. */
 #define HL_GENERATION_CPU_BITS 16
 
 static __always_inline __u64 next_generation(void) {
   __u32 zero = 0;
   __u64 *count = bpf_map_lookup_elem(&generation, &zero);
   if (!count) return 0;
-  *count += 1;
-  return (*count << HL_GENERATION_CPU_BITS) | bpf_get_smp_processor_id();
+  __u64 next = *count + 1;
+  *count = next;
+  return (next << HL_GENERATION_CPU_BITS) | bpf_get_smp_processor_id();
 }
 
 #endif

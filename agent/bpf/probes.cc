@@ -9,6 +9,7 @@
 #include "process.skel.h"
 #include "data.skel.h"
 #include "sockets.skel.h"
+#include "tls.skel.h"
 
 namespace hostlens::bpf {
 namespace {
@@ -81,6 +82,15 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
   }
   if (int err = hl_data__load(probes->data_)) return DescribeBpfFailure("load BPF object data", err);
 
+  // The TLS programs are attached per library file (AttachTls), not here.
+  probes->tls_ = hl_tls__open();
+  if (!probes->tls_) return DescribeBpfFailure("open BPF object tls", -errno);
+  probes->tls_->rodata->targ_capture_bytes = config.capture_bytes;
+  if (int err = ReuseSharedMaps(process->obj, probes->tls_->obj)) {
+    return DescribeBpfFailure("share maps with BPF object tls", err);
+  }
+  if (int err = hl_tls__load(probes->tls_)) return DescribeBpfFailure("load BPF object tls", err);
+
   if (int err = hl_process__attach(process)) {
     return DescribeBpfFailure("attach BPF programs of process", err);
   }
@@ -93,11 +103,14 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
   CollectPrograms(process->obj, "process", &probes->programs_);
   CollectPrograms(probes->sockets_->obj, "sockets", &probes->programs_);
   CollectPrograms(probes->data_->obj, "data", &probes->programs_);
+  // Loaded now, attached to each TLS library file as it is found.
+  CollectPrograms(probes->tls_->obj, "tls", &probes->programs_);
   return probes;
 }
 
 Probes::~Probes() {
   // The others reuse the process object's maps, so they go first.
+  hl_tls__destroy(tls_);
   hl_data__destroy(data_);
   hl_sockets__destroy(sockets_);
   hl_process__destroy(process_);
@@ -113,18 +126,46 @@ bool Probes::Track(uint32_t tgid, uint32_t selector) {
 
 void Probes::Untrack(uint32_t tgid) { bpf_map_delete_elem(tracked_fd(), &tgid); }
 
-void Probes::IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation) {
+void Probes::IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation, bool tls_too) {
   const int map = bpf_map__fd(process_->maps.conns);
   hl_conn_key key{tgid, fd};
   hl_conn_info info{};
   if (bpf_map_lookup_elem(map, &key, &info) != 0 || info.generation != generation) return;
   info.ignored = 1;
+  if (tls_too) info.tls_ignored = 1;
   bpf_map_update_elem(map, &key, &info, BPF_EXIST);
 }
 
 void Probes::ForgetConnection(uint32_t tgid, int32_t fd) {
   hl_conn_key key{tgid, fd};
   bpf_map_delete_elem(bpf_map__fd(process_->maps.conns), &key);
+}
+
+TlsLinks::~TlsLinks() {
+  for (bpf_link* link : links_) bpf_link__destroy(link);
+}
+
+std::variant<std::unique_ptr<TlsLinks>, LoadError> Probes::AttachTls(
+    const std::string& path, const std::vector<TlsProbe>& probes) {
+  std::vector<bpf_link*> links;
+  auto fail = [&](const std::string& what, int err) {
+    for (bpf_link* link : links) bpf_link__destroy(link);
+    return DescribeBpfFailure(what, err);
+  };
+  for (const TlsProbe& probe : probes) {
+    bpf_program* enter = probe.ex ? (probe.write ? tls_->progs.tls_write_ex_enter
+                                                 : tls_->progs.tls_read_ex_enter)
+                                  : (probe.write ? tls_->progs.tls_write_enter
+                                                 : tls_->progs.tls_read_enter);
+    for (bpf_program* prog : {enter, tls_->progs.tls_exit}) {
+      LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = prog == tls_->progs.tls_exit);
+      bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(),
+                                                       probe.file_offset, &opts);
+      if (!link) return fail("attach uprobe " + probe.symbol + " in " + path, -errno);
+      links.push_back(link);
+    }
+  }
+  return std::make_unique<TlsLinks>(std::move(links));
 }
 
 std::array<uint64_t, HL_CNT_MAX> Probes::ReadCounters() const {

@@ -16,6 +16,8 @@
 struct hl_process;
 struct hl_sockets;
 struct hl_data;
+struct hl_tls;
+struct bpf_link;
 struct bpf_map;
 
 namespace hostlens::bpf {
@@ -31,6 +33,27 @@ struct ProbeConfig {
   uint32_t capture_bytes = 4096;  // head of each socket read/write, <= HL_CAPTURE_MAX
   // Features to do without even where the kernel has them (--without-kernel-feature).
   std::set<std::string> without_features;
+};
+
+// One function of a TLS library to probe, by its offset in the file.
+struct TlsProbe {
+  std::string symbol;
+  uint64_t file_offset = 0;
+  bool write = false;  // plaintext out
+  bool ex = false;     // OpenSSL's _ex form (byte count through a pointer)
+};
+
+// The uprobes of one TLS library file, for every process that maps it; detached when destroyed.
+class TlsLinks {
+ public:
+  explicit TlsLinks(std::vector<bpf_link*> links) : links_(std::move(links)) {}
+  ~TlsLinks();
+  TlsLinks(const TlsLinks&) = delete;
+  TlsLinks& operator=(const TlsLinks&) = delete;
+  size_t size() const { return links_.size(); }
+
+ private:
+  std::vector<bpf_link*> links_;
 };
 
 struct AttachedProgram {
@@ -60,7 +83,8 @@ class Probes {
   // Connection-map maintenance: stop copying a connection's payloads (not a
   // protocol we parse), or drop the entry of a process that exited (its
   // fds closed without close()).
-  void IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation);
+  // `tls_too`: the TLS plaintext as well (else only the socket payloads, e.g. the ciphertext).
+  void IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation, bool tls_too = false);
   void ForgetConnection(uint32_t tgid, int32_t fd);
 
   // BPF-side loss counters summed over CPUs, indexed by enum hl_counter.
@@ -71,11 +95,17 @@ class Probes {
   // Feature -> what is used instead, for what this kernel lacks.
   const std::map<std::string, std::string>& fallbacks() const { return fallbacks_; }
 
+  // Entry and return probes on each of `probes` in the file at `path` (as this process can open
+  // it: /proc/PID/root/... for a file in another mount namespace). Error: one line.
+  std::variant<std::unique_ptr<TlsLinks>, LoadError> AttachTls(const std::string& path,
+                                                              const std::vector<TlsProbe>& probes);
+
  private:
   Probes() = default;
   hl_process* process_ = nullptr;
   hl_sockets* sockets_ = nullptr;
   hl_data* data_ = nullptr;
+  hl_tls* tls_ = nullptr;
   std::vector<AttachedProgram> programs_;
   KernelFeatures features_;
   std::map<std::string, std::string> fallbacks_;

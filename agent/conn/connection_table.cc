@@ -21,8 +21,20 @@ constexpr int kMaxUndetectedSegments = 8;
 // while it could still become one.
 constexpr size_t kMaxPendingBytes = 64;
 
+// A TLS record header: content type (change_cipher_spec 20, alert 21, handshake 22,
+// application_data 23), then version 3.x with x ≤ 4. A read shorter than the header (nginx
+// peeks at one byte to tell TLS from plain HTTP) counts when it starts a handshake record,
+// which is how every TLS conversation starts.
+bool LooksLikeTlsRecord(std::string_view bytes) {
+  if (bytes.empty()) return false;
+  if (bytes.size() < 3) return bytes[0] == 22 && (bytes.size() < 2 || bytes[1] == 3);
+  return bytes[0] >= 20 && bytes[0] <= 23 && bytes[1] == 3 &&
+         static_cast<unsigned char>(bytes[2]) <= 4;
+}
+
 // True while `bytes` could still grow into "METHOD SP": a method is a
 // token of uppercase letters (and '-' '_'), at most 20 long.
+
 bool CouldStartRequestLine(std::string_view bytes) {
   if (bytes.empty() || bytes.size() > 21) return false;
   for (size_t i = 0; i < bytes.size(); ++i) {
@@ -129,6 +141,7 @@ void ConnectionTable::OnData(const hl_data_event& event, std::string_view head,
   }
   conn->last_activity_ns = event.hdr.ts_ns;
   conn->last_tid = event.hdr.tid;
+  if (event.syscall == HL_SYS_TLS && !conn->tls_plaintext) StartTlsPlaintext(*conn);
   if (conn->protocol == Protocol::kIgnored) return;
   if (conn->protocol == Protocol::kUndetected) {
     Detect(*conn, event, head, tail);
@@ -176,7 +189,7 @@ void ConnectionTable::FeedDb(Connection& conn, uint8_t direction,
   seen = now;
   if (conn.db->finished()) {
     // Encrypted from here on: the connection stays counted, its bytes are no longer copied.
-    kernel_.Ignore(conn.tgid, conn.fd, conn.generation);
+    StopCopying(conn);
   }
 }
 
@@ -241,10 +254,18 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
   conn.first_bytes.clear();
   // Accepted or connected here and not HTTP from the first byte: another
   // protocol. Older connections may be mid-message: give them a few tries.
+  // TLS records: the plaintext, if the TLS probes cover this process, comes from them; the
+  // ciphertext is not copied any further.
+  if (!conn.tls_plaintext && LooksLikeTlsRecord(first)) conn.tls_records = true;
+  if (conn.tls_records && !conn.tls_plaintext) {
+    conn.protocol = Protocol::kIgnored;
+    StopCopying(conn);
+    return;
+  }
   if (conn.role != Role::kUnknown || ++conn.undetected_segments >= kMaxUndetectedSegments) {
     conn.protocol = Protocol::kIgnored;
     ++stats_.ignored;
-    kernel_.Ignore(conn.tgid, conn.fd, conn.generation);
+    StopCopying(conn);
   }
 }
 
@@ -267,11 +288,40 @@ void ConnectionTable::Drain(Connection& conn) {
   if (conn.http->upgraded()) {
     // Nothing after the upgrade is HTTP; the kernel can stop copying.
     conn.protocol = Protocol::kIgnored;
+    StopCopying(conn);
+  }
+}
+
+void ConnectionTable::StopCopying(Connection& conn) {
+  if (conn.tls_plaintext) {
+    kernel_.IgnoreTls(conn.tgid, conn.fd, conn.generation);
+  } else {
     kernel_.Ignore(conn.tgid, conn.fd, conn.generation);
   }
 }
 
+void ConnectionTable::StartTlsPlaintext(Connection& conn) {
+  conn.tls_plaintext = true;
+  conn.pending.clear();
+  conn.first_bytes.clear();
+  conn.undetected_segments = 0;
+  if (conn.protocol == Protocol::kIgnored) {
+    // Ignored for its ciphertext: the plaintext is judged afresh.
+    conn.protocol = Protocol::kUndetected;
+  } else if (conn.protocol == Protocol::kDb && conn.db) {
+    // PostgreSQL and MySQL negotiate TLS in plaintext (SSLRequest, the SSL request packet);
+    // the conversation starts again inside it. The connection stays the same one.
+    const DbSystem system = conn.db->system();
+    conn.db = MakeDbStream(system, db_options_);
+    conn.db_losses_seen = {};
+  }
+}
+
 void ConnectionTable::End(Connection& conn, uint64_t ts_ns) {
+  if (conn.tls_records && !conn.tls_plaintext) {
+    ++stats_.tls_uncovered;
+    sink_.OnTlsUncovered(conn);
+  }
   if (conn.http && conn.protocol == Protocol::kHttp1) {
     conn.http->OnClose(ts_ns);
     Drain(conn);

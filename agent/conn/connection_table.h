@@ -61,6 +61,10 @@ struct Connection {
   // What the sink keeps per database connection (its series), set in OnDbConnectionOpen.
   std::unique_ptr<ConnectionSinkState> sink_state;
   DbStreamLosses db_losses_seen;                 // already added to the table's stats
+  // TLS: records seen on the socket (ciphertext), and plaintext seen from the TLS probes (from
+  // then on every data event of the connection is plaintext).
+  bool tls_records = false;
+  bool tls_plaintext = false;
 };
 
 // Where the connection table's results go (metrics, later the per-request
@@ -81,6 +85,8 @@ class ConnectionSink {
   virtual void OnDbOperation(const Connection& /*conn*/, const DbOperation& /*op*/) {}
   // A connection found to carry HTTP (its role decided).
   virtual void OnHttpDetected(const Connection& /*conn*/) {}
+  // A connection that carried TLS records ended without its plaintext seen (counted once).
+  virtual void OnTlsUncovered(const Connection& /*conn*/) {}
   // A tracked process is gone, after its connections ended.
   virtual void OnProcessExit(uint32_t /*tgid*/) {}
 };
@@ -89,7 +95,12 @@ class ConnectionSink {
 class KernelConnections {
  public:
   virtual ~KernelConnections() = default;
+  // Stop copying the connection's socket payloads (a TLS connection's ciphertext included).
   virtual void Ignore(uint32_t tgid, int32_t fd, uint64_t generation) = 0;
+  // Stop copying its TLS plaintext as well.
+  virtual void IgnoreTls(uint32_t tgid, int32_t fd, uint64_t generation) {
+    Ignore(tgid, fd, generation);
+  }
   virtual void Forget(uint32_t tgid, int32_t fd) = 0;
 };
 
@@ -114,6 +125,8 @@ struct ConnectionTableStats {
   std::atomic<uint64_t> db_responses_lost{0};
   std::atomic<uint64_t> db_statements_unknown{0};
   std::atomic<uint64_t> ignored{0};         // connections found not to carry a parsed protocol
+  // Connections that carried TLS records but whose plaintext the TLS probes never showed.
+  std::atomic<uint64_t> tls_uncovered{0};
   std::atomic<uint64_t> open{0};            // connections in the table now
 };
 
@@ -149,6 +162,10 @@ class ConnectionTable {
   void Feed(Connection& conn, uint8_t direction, const protocols::http1::Segment& segment);
   void Drain(Connection& conn);
   void StartDb(Connection& conn, DbSystem system);
+  // The first plaintext from the TLS probes: what the ciphertext decided is undone.
+  void StartTlsPlaintext(Connection& conn);
+  // Tells the kernel to stop copying the connection (its TLS plaintext too once it has any).
+  void StopCopying(Connection& conn);
   void FeedDb(Connection& conn, uint8_t direction, const protocols::Segment& segment);
   void End(Connection& conn, uint64_t ts_ns);
   void EvictOne();

@@ -95,4 +95,13 @@ void MetricsSink::OnHttpDetected(const conn::Connection& conn) {
 
 void MetricsSink::OnProcessExit(uint32_t tgid) { t_.fan_out.OnProcessExit(tgid); }
 
+void MetricsSink::OnTlsUncovered(const conn::Connection& conn) {
+  if (!t_.tls) return;
+  std::string reason = t_.tls_reason ? t_.tls_reason(conn.tgid) : "";
+  // Its library is probed, yet no plaintext came (a handshake that failed, a connection that
+  // closed before any data, or a call the probes do not cover).
+  if (reason.empty()) reason = "plaintext_not_seen";
+  t_.tls->CountUncovered(conn.service, reason);
+}
+
 }  // namespace hostlens::events

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 
 #include "agent/conn/connection_table.h"
 #include "agent/inspector/request_fanout.h"
@@ -8,6 +10,7 @@
 #include "agent/inspector/slow_queries.h"
 #include "agent/metrics/db_metrics.h"
 #include "agent/metrics/http_metrics.h"
+#include "agent/metrics/tls_metrics.h"
 
 namespace hostlens::events {
 
@@ -18,6 +21,10 @@ struct SinkTargets {
   inspector::RouteStats& routes;
   inspector::RequestFanOut& fan_out;
   uint64_t slow_query_threshold_ns = 100'000'000;
+  // TLS connections whose plaintext was not seen, and why for a process (tls/tls_registry.h
+  // UncoveredReason; "" when its TLS library is probed). Optional.
+  metrics::TlsMetrics* tls = nullptr;
+  std::function<std::string(uint32_t tgid)> tls_reason;
 };
 
 // Turns the connection table's results into metric observations, slow-query entries and
@@ -37,6 +44,7 @@ class MetricsSink : public conn::ConnectionSink {
   void OnDbOperation(const conn::Connection& conn, const conn::DbOperation& op) override;
   void OnHttpDetected(const conn::Connection& conn) override;
   void OnProcessExit(uint32_t tgid) override;
+  void OnTlsUncovered(const conn::Connection& conn) override;
 
  private:
   SinkTargets t_;

@@ -12,11 +12,19 @@
 //   body, a body whose framing fields were not captured) ends early when a later segment opens
 //   with a start line: messages start at syscall boundaries far more often than bodies contain
 //   start lines. These ends are counted as inferred.
+// - A header block whose empty line is a bare CR (parse.h) is dropped, and its body skipped as
+//   its fields frame it: the sender meant that framing, and the next message follows it.
 // - Anything else (bytes that are no start line, a message starting inside a gap) loses sync;
-//   the framer then looks for the next plausible start line at a segment start or after a LF.
+//   the framer then looks for the next plausible start line after a LF. A segment start is taken
+//   as a line start only where the bytes skipped have no line structure (after a gap, in a body
+//   whose framing broke, past kMaxHeadBytes without a LF) or the other direction spoke since the
+//   last segment: inside a malformed line, a read boundary is no line start, and the request
+//   line it seems to open is the rest of that line.
+// - A header line is re-checked as each piece of it arrives (up to kEarlyCheckBytes), so that
+//   bad bytes are seen when they come, not at the next line end.
 
 #include <algorithm>
-#include <cstring>
+#include <utility>
 
 #include "agent/protocols/http1/limits.h"
 #include "agent/protocols/http1/start_line.h"
@@ -25,8 +33,9 @@ namespace hostlens::protocols::http1 {
 namespace {
 
 constexpr size_t kWindowBytes = 64;
-// While the start line is incomplete, the buffer is re-checked on every piece so that garbage
-// fails fast; past this many bytes only at line ends (bounding the cost of tiny segments).
+// While the start line (or the last header line) is incomplete, it is re-checked on every piece
+// so that garbage fails fast; past this many bytes only at line ends (bounding the cost of tiny
+// segments).
 constexpr size_t kEarlyCheckBytes = 1024;
 
 // Advances the "blank line" automaton by one byte: 0 = inside a line, 1 = just after LF,
@@ -107,6 +116,7 @@ void Framer::Stop() {
   scan_ = std::string();
   window_ = std::string();
   merged_ = std::string();
+  replay_ = std::string();
 }
 
 void Framer::BeginSegment(std::string_view first_bytes) {
@@ -115,11 +125,13 @@ void Framer::BeginSegment(std::string_view first_bytes) {
   if (InMessage() && guessed && LooksLikeStart(first_bytes)) {
     InferEnd();
   } else if (state_ == State::kResync) {
-    if (scan_.empty() || LooksLikeStart(first_bytes)) {
+    bool segment_may_start = !lost_in_lines_ || peer_spoke_ || line_bytes_ >= kMaxHeadBytes;
+    if (segment_may_start && (scan_.empty() || LooksLikeStart(first_bytes))) {
       scan_.clear();
       at_line_start_ = true;
     }
   }
+  peer_spoke_ = false;
   if (window_.empty()) window_at_line_start_ = true;
 }
 
@@ -154,6 +166,7 @@ size_t Framer::Step(std::string_view data, bool ends_segment) {
         state_ = State::kHead;
         head_buf_.clear();
         head_has_line_end_ = false;
+        cut_line_start_ = 0;
         first_byte_ns_ = segment_ts_;
       }
       break;
@@ -200,7 +213,7 @@ void Framer::Skip(uint64_t n) {
   window_at_line_start_ = false;
   switch (state_) {
     case State::kIdle:
-      LoseSync(false);  // a message starts inside the gap
+      LoseSync(false, LostIn::kBytes);  // a message starts inside the gap
       return;
     case State::kHead:
       SkipHead();
@@ -216,7 +229,7 @@ void Framer::Skip(uint64_t n) {
         bool overrun = n > remaining_;
         remaining_ = 0;
         EndMessage(segment_ts_);
-        if (overrun && state_ != State::kStopped) LoseSync(false);
+        if (overrun && state_ != State::kStopped) LoseSync(false, LostIn::kBytes);
         return;
       }
       break;
@@ -237,6 +250,7 @@ void Framer::Skip(uint64_t n) {
       } else {
         scan_.clear();
         at_line_start_ = false;
+        lost_in_lines_ = false;  // the gap hides where lines start
       }
       break;
     case State::kChunkedLost:
@@ -260,9 +274,14 @@ size_t Framer::FeedHead(std::string_view data) {
   size_t old_size = head_buf_.size();
   size_t take = std::min(kMaxHeadBytes - old_size, data.size());
   head_buf_.append(data.data(), take);
-  bool new_line_end = std::memchr(data.data(), '\n', take) != nullptr;
-  if (new_line_end || (!head_has_line_end_ && head_buf_.size() <= kEarlyCheckBytes)) {
-    head_has_line_end_ = head_has_line_end_ || new_line_end;
+  size_t last_newline = data.substr(0, take).rfind('\n');
+  bool new_line_end = last_newline != std::string_view::npos;
+  bool had_line_end = head_has_line_end_;
+  if (new_line_end) {
+    head_has_line_end_ = true;
+    cut_line_start_ = old_size + last_newline + 1;
+  }
+  if (new_line_end || (had_line_end ? CutLineBroken() : head_buf_.size() <= kEarlyCheckBytes)) {
     std::string_view buf = head_buf_;
     switch (ParseHead(&buf)) {
       case ParseState::kSuccess: {
@@ -271,9 +290,17 @@ size_t Framer::FeedHead(std::string_view data) {
         return used;
       }
       case ParseState::kInvalid: {
+        size_t end = 0;
+        if (DropMalformedHead(&end)) {
+          // What follows the block: bytes buffered before `data` are handed back.
+          if (end < old_size) replay_ = head_buf_.substr(end, old_size - end);
+          head_buf_.clear();
+          StartBody();
+          return end < old_size ? 0 : end - old_size;
+        }
         // Rescan what was buffered before `data`, past its first byte, then `data` itself.
         std::string rescan = old_size > 1 ? head_buf_.substr(1, old_size - 1) : std::string();
-        LoseSync(false);
+        LoseSync(false, LostIn::kLines);
         replay_ = std::move(rescan);
         return old_size == 0 ? 1 : 0;
       }
@@ -292,10 +319,40 @@ size_t Framer::FeedHead(std::string_view data) {
       head_buf_ = std::string();
       OnHeadReported(true);
     } else {
-      LoseSync(false);
+      uint64_t cut_line_bytes = head_buf_.size() - cut_line_start_;
+      LoseSync(false, LostIn::kLines);
+      line_bytes_ = cut_line_bytes;
     }
   }
   return take;
+}
+
+// Whether the incomplete last header line can no longer become a valid one (checked while it is
+// short; the early check covers the start line).
+bool Framer::CutLineBroken() const {
+  std::string_view cut = std::string_view(head_buf_).substr(cut_line_start_);
+  return cut.size() <= kEarlyCheckBytes && !IsValidFieldLinePrefix(cut);
+}
+
+// A head that ParseHead rejected but whose block a bare CR ends: dropped, counted with the
+// losses, and its body (framed by the listener) skipped. *end: bytes of head_buf_ it took.
+bool Framer::DropMalformedHead(size_t* end) {
+  std::string_view buf = head_buf_;
+  if (kind_ == MessageKind::kRequest) {
+    RequestHead head;
+    if (ParseBareCrEndedRequestHead(&buf, &head) != ParseState::kSuccess) return false;
+    decision_ = listener_->OnMalformedRequestHead(head);
+  } else {
+    ResponseHead head;
+    if (ParseBareCrEndedResponseHead(&buf, &head) != ParseState::kSuccess) return false;
+    decision_ = listener_->OnMalformedResponseHead(head);
+  }
+  *end = head_buf_.size() - buf.size();
+  ++resyncs_;
+  synced_ = true;  // the next message's start is known
+  dropping_ = true;
+  uncertain_ = !decision_.certain;
+  return true;
 }
 
 void Framer::SkipHead() {
@@ -304,7 +361,7 @@ void Framer::SkipHead() {
     blank_line_state_ = 0;
     OnHeadReported(true);
   } else {
-    LoseSync(false);
+    LoseSync(false, LostIn::kBytes);
   }
 }
 
@@ -332,7 +389,7 @@ size_t Framer::FeedChunked(std::string_view data) {
       break;
     case ChunkedDecoder::Status::kInvalid:
       // The byte that broke the coding may start the next message (a body ended early).
-      LoseSync(true);
+      LoseSync(true, LostIn::kBytes);
       at_line_start_ = true;
       break;
     case ChunkedDecoder::Status::kMore:
@@ -342,6 +399,9 @@ size_t Framer::FeedChunked(std::string_view data) {
 }
 
 size_t Framer::FeedResync(std::string_view data) {
+  size_t last_newline = data.rfind('\n');
+  line_bytes_ = last_newline == std::string_view::npos ? line_bytes_ + data.size()
+                                                       : data.size() - last_newline - 1;
   std::string combined;
   std::string_view view = data;
   size_t carried = scan_.size();
@@ -375,6 +435,7 @@ size_t Framer::FeedResync(std::string_view data) {
       at_line_start_ = false;
       head_buf_.clear();
       head_has_line_end_ = false;
+      cut_line_start_ = 0;
       if (pos < carried) {
         first_byte_ns_ = scan_ts_;
         replay_.assign(view.substr(pos, carried - pos));
@@ -464,6 +525,7 @@ void Framer::EndMessage(uint64_t last_byte_ns) {
   state_ = State::kIdle;
   uncertain_ = false;
   window_.clear();
+  if (std::exchange(dropping_, false)) return;
   listener_->OnMessageEnd(kind_, last_byte_ns);
 }
 
@@ -472,17 +534,21 @@ void Framer::InferEnd() {
   EndMessage(last_message_ts_);
 }
 
-void Framer::LoseSync(bool in_message) {
+void Framer::LoseSync(bool in_message, LostIn lost_in) {
+  // A dropped message abandoned in its body was already handed over (its request dropped).
+  bool abandons_dropped = std::exchange(dropping_, false) && in_message;
   state_ = State::kResync;
   uncertain_ = false;
   head_buf_.clear();
   scan_.clear();
   at_line_start_ = false;
+  lost_in_lines_ = lost_in == LostIn::kLines;
+  line_bytes_ = 0;
   // A candidate start line that turns out not to be a message is part of the same loss.
   if (!synced_) return;
   synced_ = false;
   ++resyncs_;
-  listener_->OnSyncLost(kind_, in_message);
+  if (!abandons_dropped) listener_->OnSyncLost(kind_, in_message);
 }
 
 }  // namespace hostlens::protocols::http1

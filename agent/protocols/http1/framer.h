@@ -33,6 +33,11 @@ class FramerListener {
   virtual ~FramerListener() = default;
   virtual HeadDecision OnRequestHead(const RequestHead& head, uint64_t first_byte_ns) = 0;
   virtual HeadDecision OnResponseHead(const ResponseHead& head, uint64_t first_byte_ns) = 0;
+  // A head that is malformed but whose end and framing are clear (parse.h: a bare CR ends its
+  // block): the message is dropped, not reported, and no OnMessageEnd follows for it. The answer
+  // frames its body, which is skipped.
+  virtual HeadDecision OnMalformedRequestHead(const RequestHead& head) = 0;
+  virtual HeadDecision OnMalformedResponseHead(const ResponseHead& head) = 0;
   virtual void OnMessageEnd(MessageKind kind, uint64_t last_byte_ns) = 0;
   // `in_message`: the message whose head was reported last is abandoned; otherwise the bytes at
   // a message boundary were not a message (or were not captured).
@@ -48,8 +53,12 @@ class Framer {
   void OnClose(FramerListener* listener);
   // Nothing after this is parsed (protocol upgrade, tunnel, closed connection).
   void Stop();
+  // The other direction of the connection carried bytes: after a loss, this direction's next
+  // segment may start a message (a request after a response, a response after a request).
+  void OnPeerSegment() { peer_spoke_ = true; }
 
   bool stopped() const { return state_ == State::kStopped; }
+  // Losses of sync and dropped malformed messages.
   uint64_t resyncs() const { return resyncs_; }
   uint64_t inferred_ends() const { return inferred_ends_; }
 
@@ -77,6 +86,8 @@ class Framer {
   void EndSegment();
 
   size_t FeedHead(std::string_view data);
+  bool CutLineBroken() const;
+  bool DropMalformedHead(size_t* end);
   size_t FeedHeadRest(std::string_view data, bool ends_segment);
   size_t FeedChunked(std::string_view data);
   size_t FeedResync(std::string_view data);
@@ -89,7 +100,11 @@ class Framer {
   void StartBody();
   void EndMessage(uint64_t last_byte_ns);
   void InferEnd();
-  void LoseSync(bool in_message);
+  // What the bytes after a loss of sync are: the lines of a malformed head (a message starts only
+  // at a line start), or bytes without line structure (a body whose framing broke, bytes after
+  // an uncaptured gap), where a segment's first byte may start one too.
+  enum class LostIn { kLines, kBytes };
+  void LoseSync(bool in_message, LostIn lost_in);
 
   MessageKind kind_;
   FramerListener* listener_ = nullptr;  // valid during a call from the stream
@@ -107,6 +122,8 @@ class Framer {
   // The current message.
   std::string head_buf_;
   bool head_has_line_end_ = false;
+  size_t cut_line_start_ = 0;  // where head_buf_'s last (incomplete) line starts
+  bool dropping_ = false;      // the message is a dropped malformed one: its end is not reported
   HeadDecision decision_;
   bool uncertain_ = false;  // its framing is a guess: a new start line may end it early
   uint64_t remaining_ = 0;
@@ -126,6 +143,10 @@ class Framer {
   std::string scan_;
   uint64_t scan_ts_ = 0;
   bool at_line_start_ = false;
+  // kResync: whether the bytes skipped are lines (LostIn), and the length of the last one so far.
+  bool lost_in_lines_ = false;
+  uint64_t line_bytes_ = 0;
+  bool peer_spoke_ = false;  // since this direction's last segment
 };
 
 }  // namespace hostlens::protocols::http1

@@ -7,15 +7,21 @@ namespace {
 
 enum class FieldsEnd {
   kBlankLine,   // the empty line ending the header block was reached
+  kBareCr,      // a line opens with a CR that is not followed by LF
   kIncomplete,  // ran out of bytes first
   kInvalid,
 };
 
-// Parses the field lines of `text` from *pos; on kBlankLine *pos is just past the empty line.
-// An incomplete last line is checked too, so that garbage fails now rather than after 64 KiB.
+// Parses the field lines of `text` from *pos; on kBlankLine *pos is just past the empty line,
+// on kBareCr just past that CR. An incomplete last line is checked too, so that garbage fails
+// now rather than after 64 KiB.
 FieldsEnd ParseFields(std::string_view text, size_t* pos, HeaderFacts* facts) {
   bool first = true;
   while (true) {
+    if (text.size() - *pos >= 2 && text[*pos] == '\r' && text[*pos + 1] != '\n') {
+      ++*pos;
+      return FieldsEnd::kBareCr;
+    }
     size_t newline = text.find('\n', *pos);
     if (newline == std::string_view::npos) {
       return IsValidFieldLinePrefix(text.substr(*pos)) ? FieldsEnd::kIncomplete
@@ -44,11 +50,12 @@ void FillRequest(const RequestLine& line, RequestHead* out) {
   out->minor_version = line.minor_version;
 }
 
-// The start line that `match_line` reads, then the field lines up to the empty line ending the
-// head. On kSuccess *line and *facts are filled and *end is just past that empty line.
+// The start line that `match_line` reads, then the field lines up to the end of the head, which
+// must be `wanted_end` (an empty line, or a bare CR opening a line). On kSuccess *line and
+// *facts are filled and *end is just past that end.
 template <typename Line>
 ParseState ParseHead(std::string_view buf, LineMatch (*match_line)(std::string_view, Line*),
-                     Line* line, HeaderFacts* facts, size_t* end) {
+                     FieldsEnd wanted_end, Line* line, HeaderFacts* facts, size_t* end) {
   switch (match_line(buf, line)) {
     case LineMatch::kNo:
       return ParseState::kInvalid;
@@ -58,24 +65,16 @@ ParseState ParseHead(std::string_view buf, LineMatch (*match_line)(std::string_v
       break;
   }
   *end = line->size;
-  switch (ParseFields(buf, end, facts)) {
-    case FieldsEnd::kInvalid:
-      return ParseState::kInvalid;
-    case FieldsEnd::kIncomplete:
-      return ParseState::kNeedsMoreData;
-    case FieldsEnd::kBlankLine:
-      break;
-  }
-  return ParseState::kSuccess;
+  FieldsEnd fields_end = ParseFields(buf, end, facts);
+  if (fields_end == FieldsEnd::kIncomplete) return ParseState::kNeedsMoreData;
+  return fields_end == wanted_end ? ParseState::kSuccess : ParseState::kInvalid;
 }
 
-}  // namespace
-
-ParseState ParseRequestHead(std::string_view* buf, RequestHead* out) {
+ParseState ParseRequest(std::string_view* buf, FieldsEnd wanted_end, RequestHead* out) {
   RequestLine line;
   HeaderFacts facts;
   size_t end = 0;
-  if (ParseState state = ParseHead(*buf, MatchRequestLine, &line, &facts, &end);
+  if (ParseState state = ParseHead(*buf, MatchRequestLine, wanted_end, &line, &facts, &end);
       state != ParseState::kSuccess) {
     return state;
   }
@@ -87,11 +86,11 @@ ParseState ParseRequestHead(std::string_view* buf, RequestHead* out) {
   return ParseState::kSuccess;
 }
 
-ParseState ParseResponseHead(std::string_view* buf, ResponseHead* out) {
+ParseState ParseResponse(std::string_view* buf, FieldsEnd wanted_end, ResponseHead* out) {
   ResponseLine line;
   HeaderFacts facts;
   size_t end = 0;
-  if (ParseState state = ParseHead(*buf, MatchResponseLine, &line, &facts, &end);
+  if (ParseState state = ParseHead(*buf, MatchResponseLine, wanted_end, &line, &facts, &end);
       state != ParseState::kSuccess) {
     return state;
   }
@@ -103,6 +102,24 @@ ParseState ParseResponseHead(std::string_view* buf, ResponseHead* out) {
   return ParseState::kSuccess;
 }
 
+}  // namespace
+
+ParseState ParseRequestHead(std::string_view* buf, RequestHead* out) {
+  return ParseRequest(buf, FieldsEnd::kBlankLine, out);
+}
+
+ParseState ParseResponseHead(std::string_view* buf, ResponseHead* out) {
+  return ParseResponse(buf, FieldsEnd::kBlankLine, out);
+}
+
+ParseState ParseBareCrEndedRequestHead(std::string_view* buf, RequestHead* out) {
+  return ParseRequest(buf, FieldsEnd::kBareCr, out);
+}
+
+ParseState ParseBareCrEndedResponseHead(std::string_view* buf, ResponseHead* out) {
+  return ParseResponse(buf, FieldsEnd::kBareCr, out);
+}
+
 namespace {
 
 // The complete field lines of a cut header block; stops at its last (cut) line.
@@ -111,7 +128,8 @@ bool ParseCutFields(std::string_view captured, size_t pos, HeaderFacts* facts) {
   if (last_newline == std::string_view::npos || last_newline < pos) return true;
   std::string_view complete = captured.substr(0, last_newline + 1);
   // ParseFields stops at a blank line; a complete header block is not "cut", but accept it.
-  return ParseFields(complete, &pos, facts) != FieldsEnd::kInvalid;
+  FieldsEnd end = ParseFields(complete, &pos, facts);
+  return end == FieldsEnd::kBlankLine || end == FieldsEnd::kIncomplete;
 }
 
 }  // namespace

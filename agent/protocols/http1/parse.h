@@ -35,6 +35,14 @@ ParseState ParseRequestHead(std::string_view* buf, RequestHead* out);
 // A status line and header block, likewise.
 ParseState ParseResponseHead(std::string_view* buf, ResponseHead* out);
 
+// A header block that breaks the grammar only where it ends: its empty line is a bare CR (a CR
+// followed by something other than LF). RFC 9112 section 2.2 makes that invalid, and the two
+// above reject it; but lenient parsers end the block at that CR and frame the body from its
+// fields, so the framer can drop the message and stay in step instead of losing sync. On success
+// consumes the block through that CR; success depends on the byte after it, which stays.
+ParseState ParseBareCrEndedRequestHead(std::string_view* buf, RequestHead* out);
+ParseState ParseBareCrEndedResponseHead(std::string_view* buf, ResponseHead* out);
+
 // The captured prefix of a header block that continues past the capture: the start line
 // (possibly cut, when it still names the method and the start of the target) and the complete
 // field lines; a cut last line is ignored, as a cut "Content-Length: 12" may mean 123. Sets

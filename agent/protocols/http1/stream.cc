@@ -9,6 +9,9 @@ void Stream::OnSegment(Direction direction, const Segment& segment) {
   if (closed_ || upgraded_) return;
   // A server reads requests; a client writes them.
   bool carries_requests = (role_ == Role::kServer) == (direction == Direction::kIngress);
+  if (segment.length > 0 || !segment.head.empty()) {
+    (carries_requests ? responses_ : requests_).OnPeerSegment();
+  }
   (carries_requests ? requests_ : responses_).OnSegment(segment, this);
 }
 
@@ -58,6 +61,26 @@ HeadDecision Stream::OnResponseHead(const ResponseHead& head, uint64_t first_byt
   response_.websocket =
       response_.tunnel && head.status == 101 && request != nullptr && request->websocket_upgrade;
   return HeadDecision{body, request != nullptr};
+}
+
+HeadDecision Stream::OnMalformedRequestHead(const RequestHead& head) {
+  // Not reported: like a lost request, its response (if the server sends one) finds no request
+  // and is counted unmatched.
+  return HeadDecision{RequestBodyFraming(head), true};
+}
+
+HeadDecision Stream::OnMalformedResponseHead(const ResponseHead& head) {
+  const Request* request = matcher_.Next();
+  bool request_known = request != nullptr;
+  BodyFraming body = ResponseBodyFraming(head, request ? std::string_view(request->method) : "");
+  // A dropped final response takes its request along, as a lost one does.
+  if (!IsInterimStatus(head.status)) matcher_.DropNext();
+  if (body.kind == BodyKind::kTunnel) {
+    // The peers switched protocols all the same: nothing after it is HTTP.
+    upgraded_ = true;
+    requests_.Stop();
+  }
+  return HeadDecision{body, request_known};
 }
 
 void Stream::OnMessageEnd(MessageKind kind, uint64_t last_byte_ns) {

@@ -28,7 +28,8 @@ class Stream : private FramerListener {
   bool upgraded() const { return upgraded_; }
   // Upgraded, and the request asked for websocket.
   bool websocket() const { return websocket_; }
-  // Times sync was lost (parsing resumes at the next plausible start line): exported as a loss.
+  // Times sync was lost (parsing resumes at the next plausible start line) or a malformed
+  // message was dropped: exported as a loss.
   uint64_t resyncs() const { return requests_.resyncs() + responses_.resyncs(); }
   StreamStats stats() const;
   // Requests waiting for their response.
@@ -46,6 +47,8 @@ class Stream : private FramerListener {
 
   HeadDecision OnRequestHead(const RequestHead& head, uint64_t first_byte_ns) override;
   HeadDecision OnResponseHead(const ResponseHead& head, uint64_t first_byte_ns) override;
+  HeadDecision OnMalformedRequestHead(const RequestHead& head) override;
+  HeadDecision OnMalformedResponseHead(const ResponseHead& head) override;
   void OnMessageEnd(MessageKind kind, uint64_t last_byte_ns) override;
   void OnSyncLost(MessageKind kind, bool in_message) override;
 

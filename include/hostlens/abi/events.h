@@ -110,6 +110,9 @@ enum hl_syscall {
   HL_SYS_RECVMSG,
   HL_SYS_SENDMSG,
   HL_SYS_SENDFILE,
+  /* Not a syscall: the plaintext of a TLS library call (SSL_read, SSL_write_ex, ...), caught
+   * by uprobes (bpf/tls.bpf.c) on the connection whose socket the call used. */
+  HL_SYS_TLS,
 };
 
 /* One socket read or write of a tracked connection. The record is
@@ -159,14 +162,18 @@ struct hl_conn_info {
   __u64 generation;
   __u64 opened_ns;
   __u8 role;
-  __u8 ignored; /* set by the agent: not a protocol it parses */
-  __u8 _pad[6];
+  __u8 ignored; /* set by the agent: socket payloads are not a protocol it parses */
+  /* set by the TLS probes once they saw plaintext here: socket payloads are ciphertext, skipped */
+  __u8 tls;
+  __u8 tls_ignored; /* set by the agent: the TLS plaintext is not a protocol it parses either */
+  __u8 _pad[4];
 };
 
 /* Per-CPU counters: index = enum hl_counter. */
 enum hl_counter {
   HL_CNT_LOST_RINGBUF = 0,   /* bpf_ringbuf_reserve failed */
   HL_CNT_LOST_MAP_FULL = 1,  /* a map update failed (map full) */
+  HL_CNT_TLS_NO_SOCKET = 2,  /* TLS plaintext whose socket was never seen (no syscall inside) */
   HL_CNT_MAX = 8,
 };
 

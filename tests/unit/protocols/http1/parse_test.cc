@@ -228,6 +228,52 @@ TEST(ParseTruncatedResponseHeadTest, NeedsTheStatusCode) {
   EXPECT_FALSE(ParseTruncatedResponseHead("HTTP/1.1 200 OK\r\nbad line\r\n", &head));
 }
 
+TEST(ParseBareCrEndedRequestHeadTest, EndsTheBlockAtTheCrAndKeepsTheFraming) {
+  constexpr std::string_view kBad = "PUT /url HTTP/1.1\r\nContent-Length: 3\r\n\rabc";
+  std::string_view strict = kBad;
+  RequestHead head;
+  EXPECT_EQ(ParseRequestHead(&strict, &head), ParseState::kInvalid);
+  std::string_view buf = kBad;
+  ASSERT_EQ(ParseBareCrEndedRequestHead(&buf, &head), ParseState::kSuccess);
+  EXPECT_EQ(buf, "abc");
+  EXPECT_EQ(head.method, "PUT");
+  ASSERT_TRUE(head.headers.content_length.has_value());
+  EXPECT_EQ(*head.headers.content_length, 3u);
+
+  std::string_view no_fields = "GET / HTTP/1.1\r\n\rGET /next HTTP/1.1\r\n\r\n";
+  ASSERT_EQ(ParseBareCrEndedRequestHead(&no_fields, &head), ParseState::kSuccess);
+  EXPECT_EQ(no_fields, "GET /next HTTP/1.1\r\n\r\n");
+}
+
+TEST(ParseBareCrEndedRequestHeadTest, OnlyAnEmptyLineEndedByABareCr) {
+  struct Case {
+    std::string_view text;
+    ParseState expected;
+  };
+  for (const Case& c : {
+           Case{"GET / HTTP/1.1\r\nA: b\r\n\r", ParseState::kNeedsMoreData},  // CRLF may follow
+           Case{"GET / HTTP/1.1\r\nA: b\r\n\r\n", ParseState::kInvalid},      // a valid head
+           Case{"GET / HTTP/1.1\r\nA: b\rc\r\n\r\n", ParseState::kInvalid},   // bare CR in a value
+           Case{"GET / HTTP/1.1\r\nA: b\r\r\n\r\n", ParseState::kInvalid},    // before the CRLF
+           Case{"GET / HTTP/1.1\rX", ParseState::kInvalid},                   // ends the start line
+           Case{"get / HTTP/1.1\r\n\rX", ParseState::kInvalid},               // no request line
+           Case{"POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\rX", ParseState::kInvalid},
+       }) {
+    std::string_view buf = c.text;
+    RequestHead head;
+    EXPECT_EQ(ParseBareCrEndedRequestHead(&buf, &head), c.expected) << c.text;
+    EXPECT_EQ(buf.size(), c.text.size()) << c.text;
+  }
+}
+
+TEST(ParseBareCrEndedResponseHeadTest, EndsTheBlockAtTheCr) {
+  std::string_view buf = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\rok";
+  ResponseHead head;
+  ASSERT_EQ(ParseBareCrEndedResponseHead(&buf, &head), ParseState::kSuccess);
+  EXPECT_EQ(buf, "ok");
+  EXPECT_EQ(head.status, 200);
+}
+
 struct DetectCase {
   std::string name;
   std::string head;

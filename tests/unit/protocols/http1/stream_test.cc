@@ -570,6 +570,56 @@ TEST_P(RoleTest, GarbageByteByByteThenRequestInTheSameStream) {
   EXPECT_EQ(conversation.stream().resyncs(), 1u);
 }
 
+// Bytes after a message that are no message lose sync; the next message is found at the next
+// line start, or at the first segment after the other direction spoke.
+TEST_P(RoleTest, JunkAfterAResponseIsSkippedUntilThePeersNextTurn) {
+  Conversation conversation(GetParam());
+  conversation.Requests(Get("/1"));
+  conversation.Responses(Ok("one") + Bytes("\x00\x01junk"));
+  conversation.Requests(Get("/2"));
+  conversation.Responses(Ok("two"));
+  ExpectExchanges(conversation.results(), {{"GET", "/1", 200}, {"GET", "/2", 200}}, 2);
+  EXPECT_EQ(conversation.stream().stats().resyncs, 1u);
+  EXPECT_EQ(conversation.stream().stats().lost_responses, 0u);
+}
+
+// Without a turn of the other direction, a segment boundary inside a malformed line is no line
+// start: what looks like a request line there is the rest of that line.
+TEST_P(RoleTest, MalformedLineGoesOnIntoTheNextSegment) {
+  Conversation conversation(GetParam());
+  conversation.Requests(Bytes("junk\x00"));
+  conversation.Requests("POST /not-a-request HTTP/1.1\r\nContent-Length: 5\r\n\r\n");
+  conversation.Requests(Get("/real"));
+  conversation.Responses(Ok("ok"));
+  ExpectExchanges(conversation.results(), {{"GET", "/real", 200}}, 1);
+  EXPECT_EQ(conversation.stream().stats().resyncs, 1u);
+  EXPECT_EQ(conversation.stream().stats().unmatched_responses, 0u);
+}
+
+// A response whose empty line is a bare CR is dropped with its request, and its body framed as
+// the request's method says: none for HEAD.
+TEST_P(RoleTest, MalformedResponseToHeadIsDroppedWithoutABody) {
+  Conversation conversation(GetParam());
+  conversation.Requests("HEAD /h HTTP/1.1\r\n\r\n" + Get("/2"));
+  conversation.Responses("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r" + Ok("two"));
+  ExpectExchanges(conversation.results(), {{"GET", "/2", 200}}, 1);
+  EXPECT_EQ(conversation.stream().stats().resyncs, 1u);
+  EXPECT_EQ(conversation.stream().stats().lost_responses, 1u);
+  EXPECT_EQ(conversation.stream().stats().unmatched_responses, 0u);
+}
+
+TEST_P(RoleTest, MalformedSwitchingProtocolsStillStopsParsing) {
+  Conversation conversation(GetParam());
+  conversation.Requests("GET /chat HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+  conversation.Responses("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n\r" +
+                         Bytes("\x81\x05hello"));
+  conversation.Requests(Bytes("\x81\x85\x37\xfa\x21\x3d\x7f"));
+  EXPECT_TRUE(conversation.results().empty());
+  EXPECT_TRUE(conversation.stream().upgraded());
+  EXPECT_EQ(conversation.stream().stats().resyncs, 1u);
+  EXPECT_EQ(conversation.stream().stats().lost_responses, 1u);
+}
+
 TEST_P(RoleTest, LostResponseTakesItsRequestAlong) {
   Conversation conversation(GetParam());
   conversation.Requests(Get("/1"));

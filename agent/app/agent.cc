@@ -1,0 +1,82 @@
+#include "agent/app/agent.h"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+#include "agent/app/collectors.h"
+#include "agent/app/endpoints.h"
+#include "agent/app/kernel.h"
+
+namespace hostlens::app {
+
+std::variant<std::unique_ptr<Agent>, std::string> Agent::Start(config::Options options) {
+  std::unique_ptr<Agent> agent(new Agent(std::move(options)));
+  if (auto error = agent->Build()) return *error;
+  return agent;
+}
+
+std::optional<std::string> Agent::Build() {
+  auto probes = LoadKernel(options_);
+  if (auto* error = std::get_if<std::string>(&probes)) return *error;
+  probes_ = std::move(std::get<std::unique_ptr<bpf::Probes>>(probes));
+
+  auto stages = Stages::Create(options_, *probes_);
+  if (auto* error = std::get_if<std::string>(&stages)) return *error;
+  stages_ = std::move(std::get<std::unique_ptr<Stages>>(stages));
+  AddCollectors(scraper_, *stages_);
+
+  auto opened = bpf::RingBuffer::Open(probes_->events_fd(), [d = &stages_->dispatcher](
+                                                                const void* data, size_t size) {
+    d->Handle(data, size);
+  });
+  if (auto* error = std::get_if<bpf::LoadError>(&opened)) return error->message;
+  ring_buffer_ = std::move(std::get<std::unique_ptr<bpf::RingBuffer>>(opened));
+  loop_ = std::make_unique<EventLoop>(*ring_buffer_);
+  // The running processes' TLS libraries are probed before the agent says ready.
+  tls_scanner_ = std::make_unique<TlsScanner>(stages_->processes, stages_->tls_registry);
+  tls_scanner_->ScanOnce(true);
+  tls_scanner_->Start();
+
+  auto started = server::HttpServer::Start(
+      options_.ListenAddress(), MakeEndpoints({*stages_, scraper_, *loop_, readiness_}));
+  if (auto* error = std::get_if<std::string>(&started)) return *error;
+  http_ = std::move(std::get<std::unique_ptr<server::HttpServer>>(started));
+  spdlog::info("serving http://{}/metrics (also /healthz /readyz /api/v1/status)",
+               options_.ListenAddress());
+
+  scraper_.Collect();
+  readiness_.SetReady();
+  return std::nullopt;
+}
+
+bool Agent::Stop(std::chrono::steady_clock::time_point deadline) {
+  std::future<void> http_stopped;
+  if (http_) {
+    // Once closed, no handler reads what follows; CivetWeb winds down alongside the rest.
+    http_->Close();
+    std::promise<void> stopped;
+    http_stopped = stopped.get_future();
+    http_stopper_ = std::thread([this, stopped = std::move(stopped)]() mutable {
+      http_.reset();
+      stopped.set_value();
+    });
+  }
+  tls_scanner_.reset();
+  if (loop_) loop_->Stop();
+  loop_.reset();
+  ring_buffer_.reset();
+  stages_.reset();
+  if (probes_) spdlog::debug("BPF programs detached");
+  probes_.reset();
+  if (http_stopped.valid() && http_stopped.wait_until(deadline) != std::future_status::ready) {
+    return false;
+  }
+  if (http_stopper_.joinable()) http_stopper_.join();
+  return true;
+}
+
+// A failed Start() lands here with whatever it had built: the same order applies.
+Agent::~Agent() { Stop(std::chrono::steady_clock::time_point::max()); }
+
+}  // namespace hostlens::app

@@ -1,0 +1,45 @@
+#pragma once
+
+// Keeps the TLS probes in step with the tracked processes: scans each newly tracked process's
+// executable mappings (tls/tls_registry.h), rescans all of them now and then for libraries
+// loaded later with dlopen, and forgets processes that are gone. Runs on its own thread: reading
+// a library's symbols takes milliseconds the event loop must not spend.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "agent/targets/process_table.h"
+#include "agent/tls/tls_registry.h"
+
+namespace hostlens::app {
+
+class TlsScanner {
+ public:
+  static constexpr auto kNewProcessPeriod = std::chrono::milliseconds(500);
+  static constexpr auto kRescanPeriod = std::chrono::seconds(10);
+
+  TlsScanner(targets::ProcessTable& processes, tls::TlsRegistry& registry);
+  ~TlsScanner() { Stop(); }
+  TlsScanner(const TlsScanner&) = delete;
+  TlsScanner& operator=(const TlsScanner&) = delete;
+
+  // One pass on the caller's thread (the agent's start, before it says ready); returns the
+  // number of files newly attached.
+  int ScanOnce(bool rescan_all);
+  void Start();
+  void Stop();
+
+ private:
+  targets::ProcessTable& processes_;
+  tls::TlsRegistry& registry_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace hostlens::app

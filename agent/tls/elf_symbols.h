@@ -1,0 +1,34 @@
+#pragma once
+
+// The function symbols of an ELF file (64-bit little-endian: x86_64 and arm64), from .symtab and
+// .dynsym: where a TLS library's read and write functions are, in the file, for uprobes. Pure:
+// bytes in (the file, usually mmapped), symbols out; never reads outside `file`.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace hostlens::tls {
+
+struct ElfSymbol {
+  uint64_t address = 0;      // st_value (virtual address in the file's own layout)
+  uint64_t size = 0;         // bytes of code
+  uint64_t file_offset = 0;  // where its first instruction is in the file (uprobe offset)
+};
+
+struct ElfFacts {
+  // The requested names that are defined functions, by name.
+  std::map<std::string, ElfSymbol, std::less<>> symbols;
+  bool has_symtab = false;      // not stripped
+  bool has_go_buildinfo = false;  // a Go binary (.go.buildinfo section)
+};
+
+// Looks up `wanted` (exact names; Go's are spelled as in its symbol table, e.g.
+// "crypto/tls.(*Conn).Read"). nullopt when `file` is not a 64-bit little-endian ELF file or its
+// section headers lie outside it.
+std::optional<ElfFacts> ReadElfSymbols(std::string_view file, const std::vector<std::string>& wanted);
+
+}  // namespace hostlens::tls

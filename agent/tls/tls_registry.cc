@@ -1,0 +1,202 @@
+#include "agent/tls/tls_registry.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+namespace hostlens::tls {
+namespace {
+
+constexpr std::string_view kDeleted = " (deleted)";
+
+// The file mapped at `mapping`, mmapped read-only; unmapped when destroyed.
+class MappedFile {
+ public:
+  explicit MappedFile(const std::string& path) {
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    struct stat st {};
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      void* data = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+      if (data != MAP_FAILED) {
+        data_ = data;
+        size_ = static_cast<size_t>(st.st_size);
+      }
+    }
+    close(fd);
+  }
+  ~MappedFile() {
+    if (data_) munmap(data_, size_);
+  }
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+  bool ok() const { return data_ != nullptr; }
+  std::string_view bytes() const { return {static_cast<const char*>(data_), size_}; }
+
+ private:
+  void* data_ = nullptr;
+  size_t size_ = 0;
+};
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+TlsRegistry::TlsRegistry(std::string proc_root, TlsAttacher& attacher)
+    : proc_root_(std::move(proc_root)), attacher_(attacher) {}
+
+TlsRegistry::File TlsRegistry::Examine(int pid, const FileMapping& mapping) {
+  File file;
+  file.path = mapping.path;
+  // Through the process's own root, so that a container's libssl is its own; a file deleted
+  // since it was mapped only through map_files.
+  const std::string pid_dir = proc_root_ + "/" + std::to_string(pid);
+  std::string open_path = pid_dir + "/root" + mapping.path;
+  if (mapping.path.ends_with(kDeleted)) {
+    char range[64];
+    std::snprintf(range, sizeof(range), "%lx-%lx", static_cast<unsigned long>(mapping.start),
+                  static_cast<unsigned long>(mapping.end));
+    open_path = pid_dir + "/map_files/" + range;
+  }
+  MappedFile bytes(open_path);
+  if (!bytes.ok()) return file;  // gone, or not readable: nothing to probe
+  auto facts = ReadElfSymbols(bytes.bytes(), TlsSymbolNames());
+  if (!facts) return file;
+  std::string why_not;
+  auto tls = ClassifyTlsFile(*facts, &why_not);
+  if (!tls) {
+    if (!why_not.empty()) {
+      file.state = State::kNoSymbols;
+      file.library = "go";
+      file.reason = why_not;
+    }
+    return file;
+  }
+  file.library = std::string(TlsLibraryName(tls->library));
+  if (tls->library == TlsLibrary::kGo) {
+    file.state = State::kUnsupported;
+    file.reason = "Go crypto/tls is not probed yet";
+    return file;
+  }
+  auto attached = attacher_.Attach(open_path, *tls);
+  if (auto* error = std::get_if<std::string>(&attached)) {
+    file.state = State::kFailed;
+    file.reason = *error;
+    return file;
+  }
+  file.state = State::kAttached;
+  file.probes = std::move(std::get<std::shared_ptr<void>>(attached));
+  return file;
+}
+
+int TlsRegistry::Scan(int pid) {
+  auto mappings =
+      ParseExecutableMappings(ReadText(proc_root_ + "/" + std::to_string(pid) + "/maps"));
+  if (!mappings) return 0;
+  int attached = 0;
+  for (const FileMapping& m : *mappings) {
+    Key key{m.dev_major, m.dev_minor, m.inode};
+    {
+      std::lock_guard lock(mu_);
+      auto it = files_.find(key);
+      if (it != files_.end()) {
+        it->second.pids.insert(pid);
+        processes_[pid].insert(key);
+        continue;
+      }
+    }
+    // Read and attach without the lock: a large library takes milliseconds.
+    File file = Examine(pid, m);
+    std::lock_guard lock(mu_);
+    auto [it, inserted] = files_.emplace(key, std::move(file));
+    if (inserted && it->second.state == State::kAttached) ++attached;
+    it->second.pids.insert(pid);
+    processes_[pid].insert(key);
+  }
+  return attached;
+}
+
+void TlsRegistry::Forget(int pid) {
+  std::lock_guard lock(mu_);
+  auto process = processes_.find(pid);
+  if (process == processes_.end()) return;
+  for (const Key& key : process->second) {
+    auto it = files_.find(key);
+    if (it == files_.end()) continue;
+    it->second.pids.erase(pid);
+    if (it->second.pids.empty()) files_.erase(it);  // detaches its probes
+  }
+  processes_.erase(process);
+}
+
+std::vector<int> TlsRegistry::Pids() const {
+  std::lock_guard lock(mu_);
+  std::vector<int> pids;
+  for (const auto& [pid, keys] : processes_) pids.push_back(pid);
+  return pids;
+}
+
+std::vector<TlsFileStatus> TlsRegistry::StatusOf(int pid) const {
+  static constexpr const char* kStateNames[] = {"", "attached", "no_symbols", "unsupported",
+                                                "failed"};
+  std::lock_guard lock(mu_);
+  std::vector<TlsFileStatus> out;
+  auto process = processes_.find(pid);
+  if (process == processes_.end()) return out;
+  for (const Key& key : process->second) {
+    auto it = files_.find(key);
+    if (it == files_.end() || it->second.state == State::kNotTls) continue;
+    const File& f = it->second;
+    out.push_back({f.path, f.library, kStateNames[static_cast<int>(f.state)], f.reason});
+  }
+  return out;
+}
+
+std::string TlsRegistry::UncoveredReason(int pid) const {
+  std::lock_guard lock(mu_);
+  auto process = processes_.find(pid);
+  if (process == processes_.end()) return "no_tls_library";
+  bool no_symbols = false, unsupported = false, failed = false;
+  for (const Key& key : process->second) {
+    auto it = files_.find(key);
+    if (it == files_.end()) continue;
+    switch (it->second.state) {
+      case State::kAttached:
+        return "";
+      case State::kNoSymbols:
+        no_symbols = true;
+        break;
+      case State::kUnsupported:
+        unsupported = true;
+        break;
+      case State::kFailed:
+        failed = true;
+        break;
+      case State::kNotTls:
+        break;
+    }
+  }
+  if (failed) return "attach_failed";
+  if (unsupported) return "unsupported_library";
+  if (no_symbols) return "no_symbols";
+  return "no_tls_library";
+}
+
+size_t TlsRegistry::attached_files() const {
+  std::lock_guard lock(mu_);
+  size_t n = 0;
+  for (const auto& [key, file] : files_) n += file.state == State::kAttached;
+  return n;
+}
+
+}  // namespace hostlens::tls
