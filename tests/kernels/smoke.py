@@ -5,12 +5,15 @@ running kernel, every count compared with what the client itself says it sent, e
 Runs as root inside a matrix VM (tests/kernels/guest-init.sh), and just as well on any machine
 (it only uses loopback and its own temporary directory):
 
-  smoke.py --build build --out DIR [--expect-fallback FEATURE]... [--pg-template DIR]
+  smoke.py --build build --out DIR [--expect-fallback FEATURE]... [--pg-template TAR.GZ] [--tls-dir DIR]
 
 Checks, in order: the agent starts and is ready; /api/v1/status lists every program of the BPF
 objects, each one held by the agent, and the fallbacks expected on this kernel (no others);
-nginx under `ab -k`; curl as an HTTP client; pgbench over the Unix socket; redis-benchmark; no
-event lost. Writes DIR/report.json and DIR/agent.log (the agent's stderr: a program the kernel
+nginx under `ab -k`; curl as an HTTP client; curl against nginx over HTTPS (OpenSSL's plaintext
+through the TLS uprobes); pgbench over the Unix socket; redis-benchmark; no event lost.
+The programs the agent tracks are copies of nginx, curl, pgbench and redis-benchmark in a
+directory of the suite's own, selected by that directory: on a shared machine another test's
+nginx or curl is neither tracked nor counted. Writes DIR/report.json and DIR/agent.log (the agent's stderr: a program the kernel
 refused is there with the verifier's log) and exits 1 when a check fails.
 """
 import argparse
@@ -34,6 +37,8 @@ CURL_PROCESSES = 3
 PGBENCH_SELECT = ["-n", "-S", "-c", "2", "-t", "100"]  # 200 transactions of one SELECT
 PGBENCH_TPCB = ["-n", "-c", "1", "-t", "50"]  # 50 of BEGIN; 3 UPDATE; SELECT; INSERT; END
 REDIS_RUNS = [("16", 2000), ("1", 200)]  # (pipeline depth, requests of each of SET and GET)
+TLS_CURL_PROCESSES = 2
+TLS_URLS_PER_PROCESS = 10
 PG_BIN = "/usr/lib/postgresql/15/bin"
 
 NGINX_CONFIG = """daemon off;
@@ -55,6 +60,19 @@ http {{
     location = /hello {{
       default_type text/plain;
       return 200 "hello\\n";
+    }}
+  }}
+  server {{
+    listen 127.0.0.1:{tls_port} ssl;
+    ssl_certificate {tls_dir}/cert.pem;
+    ssl_certificate_key {tls_dir}/key.pem;
+    location = /secure {{
+      default_type text/plain;
+      return 200 "secure\\n";
+    }}
+    location = /warmup {{
+      default_type text/plain;
+      return 200 "warm\\n";
     }}
   }}
 }}
@@ -119,8 +137,8 @@ def run(argv, timeout=300, **kwargs):
 
 
 def bpf_object_programs(build):
-    """Names of the programs in the agent's BPF objects: global functions in sections that have a
-    '/' in their name (SEC("tp/..."), SEC("raw_tp/..."))."""
+    """Names of the programs in the agent's BPF objects: global functions in executable sections
+    other than .text (SEC("tp/..."), SEC("raw_tp/..."), SEC("uprobe"), ...)."""
     names = set()
     for path in glob.glob(os.path.join(build, "bpf", "bpf", "*.bpf.o")):
         data = open(path, "rb").read()
@@ -134,6 +152,9 @@ def bpf_object_programs(build):
             start = strtab[4] + sections[index][0]
             return data[start:data.index(b"\0", start)].decode()
 
+        def is_program_section(index):
+            return sections[index][2] & 0x4 and section_name(index) != ".text"  # SHF_EXECINSTR
+
         for sec in sections:
             if sec[1] != 2:  # SHT_SYMTAB
                 continue
@@ -142,7 +163,7 @@ def bpf_object_programs(build):
                 st_name, st_info, _, st_shndx, _, _ = struct.unpack_from("<IBBHQQ", data, off)
                 if st_info >> 4 != 1 or st_info & 0xF != 2 or not 0 < st_shndx < shnum:
                     continue  # not a global function
-                if "/" not in section_name(st_shndx):
+                if not is_program_section(st_shndx):
                     continue
                 start = strings[4] + st_name
                 names.add(data[start:data.index(b"\0", start)].decode())
@@ -165,14 +186,20 @@ SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
+# The programs tracked, copied into the suite's own directory (their service names stay the
+# same: the base name of the executable).
+TRACKED = {"nginx": "/usr/sbin/nginx", "curl": "/usr/bin/curl", "pgbench": f"{PG_BIN}/pgbench",
+           "redis-benchmark": "/usr/bin/redis-benchmark"}
+
+
 class Agent:
-    def __init__(self, build, out, extra_args):
+    def __init__(self, build, out, bin_dir, extra_args):
         self.port = free_port()
         self.log_path = os.path.join(out, "agent.log")
         self.log_file = open(self.log_path, "w")
+        # mkdtemp names have letters, digits and underscores only: no regex escaping needed.
         argv = [os.path.join(build, "hostlens"), "--listen", f"127.0.0.1:{self.port}",
-                "--exe", "/nginx$", "--exe", "/curl$", "--exe", "/pgbench$",
-                "--exe", "/redis-benchmark$"] + extra_args
+                "--exe", f"^{bin_dir}/"] + extra_args
         log("$", " ".join(argv))
         self.process = subprocess.Popen(argv, stdout=self.log_file, stderr=subprocess.STDOUT)
 
@@ -274,7 +301,13 @@ class Suite:
 
     # ---------------------------------------------------------------------------------------
     def start_agent(self):
-        self.agent = Agent(self.args.build, self.args.out, self.args.agent_arg)
+        self.bin_dir = self.tempdir("bin")
+        os.chmod(self.bin_dir, 0o755)
+        self.bin = {}
+        for name, path in TRACKED.items():
+            self.bin[name] = os.path.join(self.bin_dir, name)
+            shutil.copy2(path, self.bin[name])
+        self.agent = Agent(self.args.build, self.args.out, self.bin_dir, self.args.agent_arg)
         self.agent.wait_ready(self.args.ready_timeout)
 
     def programs(self):
@@ -295,12 +328,14 @@ class Suite:
     def nginx(self):
         d = self.tempdir("nginx")
         port = free_port()
+        tls_port = free_port()
+        tls_dir = self.args.tls_dir or self.certificate()
         with open(f"{d}/nginx.conf", "w") as f:
-            f.write(NGINX_CONFIG.format(dir=d, port=port))
-        self.spawn(["/usr/sbin/nginx", "-p", d + "/", "-c", f"{d}/nginx.conf", "-e",
+            f.write(NGINX_CONFIG.format(dir=d, port=port, tls_port=tls_port, tls_dir=tls_dir))
+        self.spawn([self.bin["nginx"], "-p", d + "/", "-c", f"{d}/nginx.conf", "-e",
                     f"{d}/error.log"])
         # Up once it accepts a connection: no request is sent, so none is counted.
-        if not wait_for(lambda: accepts(port), 30):
+        if not wait_for(lambda: accepts(port) and accepts(tls_port), 30):
             raise Failed("nginx did not listen: " + open(f"{d}/error.log").read()[-1000:])
         out = run(["ab", "-q", "-k", "-s", "60", "-n", str(AB_REQUESTS), "-c", "4",
                    f"http://127.0.0.1:{port}/hello"])
@@ -314,14 +349,22 @@ class Suite:
                                  http_response_status_code="200")
         self.check(f"nginx server requests counted (ab -k -n {AB_REQUESTS})", completed, seen)
         self.nginx_port = port
+        self.nginx_tls_port = tls_port
         self.nginx_base = seen
+
+    def certificate(self):
+        d = self.tempdir("tls")
+        run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost",
+             "-days", "2", "-keyout", f"{d}/key.pem", "-out", f"{d}/cert.pem"])
+        os.chmod(d, 0o755)
+        return d
 
     def curl(self):
         port = self.nginx_port
         urls = [f"http://127.0.0.1:{port}/hello"] * CURL_URLS_PER_PROCESS
         sent = 0
         for _ in range(CURL_PROCESSES):
-            out = run(["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}\\n"] + urls)
+            out = run([self.bin["curl"], "-sS", "-o", "/dev/null", "-w", "%{http_code}\\n"] + urls)
             sent += out.split().count("200")
         self.report["curl_requests"] = sent
         self.check("curl: responses 200", CURL_PROCESSES * CURL_URLS_PER_PROCESS, sent)
@@ -333,6 +376,44 @@ class Suite:
                                  service_name="nginx", http_route="/hello")
         self.check("nginx server requests counted (ab + curl)", self.nginx_base + sent, seen)
 
+    def tls(self):
+        port = self.nginx_tls_port
+        curl = [self.bin["curl"], "-sS", "-k", "-o", "/dev/null", "-w", "%{http_code}\\n"]
+        server_count = "http_server_request_duration_seconds_count"
+        client_count = "http_client_request_duration_seconds_count"
+
+        # The agent attaches to the TLS library files of the processes it tracks as it finds
+        # them (every 0.5 s): HTTPS is counted from the first request it sees on /warmup, and
+        # the requests measured are sent after that.
+        def warm():
+            run(curl + [f"https://127.0.0.1:{port}/warmup"])
+            time.sleep(0.5)
+            return self.agent.sum_of(server_count, service_name="nginx", http_route="/warmup") > 0
+
+        if not wait_for(warm, 60, 0):
+            raise Failed("no HTTPS request to nginx counted within 60 s: the TLS probes did not "
+                         "attach to nginx's libssl (agent log:\n" + self.agent.stderr()[-2000:])
+        time.sleep(1)
+        client_base = self.agent.sum_of(client_count, service_name="curl",
+                                        http_response_status_code="200")
+        uncovered_base = self.agent.sum_of("hostlens_tls_uncovered_connections_total")
+        sent = 0
+        for _ in range(TLS_CURL_PROCESSES):
+            out = run(curl + [f"https://127.0.0.1:{port}/secure"] * TLS_URLS_PER_PROCESS)
+            sent += out.split().count("200")
+        self.report["tls_requests"] = sent
+        self.check("curl -k over HTTPS: responses 200", TLS_CURL_PROCESSES * TLS_URLS_PER_PROCESS,
+                   sent)
+        seen = self.agent.settle(sent, server_count, service_name="nginx", http_route="/secure",
+                                 http_response_status_code="200")
+        self.check("nginx HTTPS requests counted (OpenSSL uprobes)", sent, seen)
+        seen = self.agent.settle(client_base + sent, client_count, service_name="curl",
+                                 http_response_status_code="200")
+        self.check("curl HTTPS client requests counted (OpenSSL uprobes), after the warm-up's",
+                   sent, seen - client_base)
+        self.check("TLS connections whose plaintext was not seen, during the measured requests",
+                   uncovered_base, self.agent.sum_of("hostlens_tls_uncovered_connections_total"))
+
     def pgbench(self):
         d = self.tempdir("pg")
         os.chmod(d, 0o755)
@@ -340,7 +421,9 @@ class Suite:
         pg = pwd.getpwnam("postgres")
         as_postgres = ["/usr/sbin/runuser", "-u", "postgres", "--"]
         if self.args.pg_template:
-            run(["cp", "-a", self.args.pg_template, data])
+            # One file to read: over 9p in a VM, a directory of a thousand files is slow to copy.
+            os.mkdir(data, 0o700)
+            run(["tar", "-xzf", self.args.pg_template, "-C", data])
         else:
             os.chown(d, pg.pw_uid, pg.pw_gid)
             run(as_postgres + [f"{PG_BIN}/initdb", "-D", data, "-U", "postgres", "--auth=trust",
@@ -354,7 +437,7 @@ class Suite:
         if not wait_for(lambda: subprocess.run(
                 [f"{PG_BIN}/pg_isready", "-q", "-h", sock_dir, "-t", "1"]).returncode == 0, 60, 1):
             raise Failed("PostgreSQL did not start")
-        pgbench = [f"{PG_BIN}/pgbench", "-h", sock_dir, "-U", "postgres"]
+        pgbench = [self.bin["pgbench"], "-h", sock_dir, "-U", "postgres"]
         ops = ["SELECT pgbench_accounts", "UPDATE pgbench_accounts", "BEGIN", "END"]
         if not self.args.pg_template:
             # pgbench -i is pgbench too: what it sends is counted before the runs below.
@@ -393,7 +476,7 @@ class Suite:
             raise Failed("redis-server did not answer PING")
         expected = 0
         for pipeline, requests in REDIS_RUNS:
-            out = run(["redis-benchmark", "-h", "127.0.0.1", "-p", str(port), "-t", "set,get",
+            out = run([self.bin["redis-benchmark"], "-h", "127.0.0.1", "-p", str(port), "-t", "set,get",
                        "-n", str(requests), "-P", pipeline, "-c", "4", "-q", "--csv"])
             if '"SET"' not in out or '"GET"' not in out:
                 raise Failed("redis-benchmark did not complete SET and GET: " + out[-500:])
@@ -419,9 +502,9 @@ class Suite:
         if not getattr(self, "agent", None) or self.agent.process.poll() is not None:
             return
         for name, fn in [("programs", self.programs), ("nginx with ab -k", self.nginx),
-                         ("curl", self.curl), ("pgbench", self.pgbench),
+                         ("curl", self.curl), ("TLS", self.tls), ("pgbench", self.pgbench),
                          ("redis-benchmark", self.redis), ("nothing lost", self.nothing_lost)]:
-            if name == "curl" and not hasattr(self, "nginx_port"):
+            if name in ("curl", "TLS") and not hasattr(self, "nginx_port"):
                 continue
             self.stage(name, fn)
 
@@ -444,8 +527,10 @@ def main():
     parser.add_argument("--out", required=True, help="where report.json and agent.log go")
     parser.add_argument("--expect-fallback", action="append", default=[],
                         help="a feature whose fallback this kernel must choose (repeatable)")
-    parser.add_argument("--pg-template", help="a PostgreSQL data directory (pgbench -i done) to "
-                        "copy instead of running initdb and pgbench -i here")
+    parser.add_argument("--pg-template", help="a .tar.gz of a PostgreSQL data directory (pgbench -i "
+                        "done) to unpack instead of running initdb and pgbench -i here")
+    parser.add_argument("--tls-dir", help="a directory with cert.pem and key.pem for nginx's "
+                        "HTTPS (default: made here with openssl req)")
     parser.add_argument("--agent-arg", action="append", default=[],
                         help="one more argument for the agent, e.g. "
                         "--agent-arg=--without-kernel-feature=task_storage (repeatable)")
