@@ -5,6 +5,9 @@
 # (mount tag "hostroot"), puts tmpfs where programs write, and switch_roots
 # to the command on the kernel command line after "hostlens_init=" (a
 # script of the repository, read from the host's root like everything else).
+# The directories after "hostlens_keep=" (comma-separated: the repository and
+# its build tree) stay visible even when they live under one of those tmpfs
+# (a clone in /tmp or /root).
 # Usage: make-initramfs.sh <kernel dir> <output.cpio.gz>
 set -euo pipefail
 kdir=$1
@@ -54,11 +57,30 @@ done
 fail() { echo "initramfs: $*"; echo o >/proc/sysrq-trigger; busybox sleep 10; }
 busybox mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /newroot ||
   fail "cannot mount the host's root over 9p"
+keep=$(busybox sed -n 's/.*hostlens_keep=\([^ ]*\).*/\1/p' /proc/cmdline | busybox tr ',' ' ')
+busybox mkdir -p /kept
+i=0
+for p in $keep; do
+  i=$((i + 1))
+  busybox mkdir "/kept/$i"
+  busybox mount --bind "/newroot$p" "/kept/$i" || fail "cannot keep $p"
+done
 # Where programs write: fresh and empty in every VM.
 for d in tmp run var/tmp var/log var/lib/nginx root; do
   [ -d "/newroot/$d" ] && busybox mount -t tmpfs -o mode=1777 tmpfs "/newroot/$d"
 done
 busybox chmod 700 /newroot/root
+# A kept directory a tmpfs now hides comes back at its place.
+i=0
+for p in $keep; do
+  i=$((i + 1))
+  if [ -d "/newroot$p" ]; then
+    busybox umount "/kept/$i"
+  else
+    busybox mkdir -p "/newroot$p" && busybox mount --move "/kept/$i" "/newroot$p" ||
+      fail "cannot put $p back"
+  fi
+done
 busybox mount --move /dev /newroot/dev
 busybox mount --move /sys /newroot/sys
 init=$(busybox sed -n 's/.*hostlens_init=\([^ ]*\).*/\1/p' /proc/cmdline)

@@ -130,6 +130,7 @@ def boot(kernel, build, args, shared):
     cmdline = " ".join([
         "console=ttyS0", "panic=-1", "quiet", "loglevel=4",
         f"hostlens_init={REPO}/tests/kernels/guest-init.sh", f"hostlens_repo={REPO}",
+        f"hostlens_keep={REPO},{os.path.abspath(build)}",
         f"hostlens_build={os.path.abspath(build)}", f"hostlens_kernel={name}",
         "hostlens_smoke=" + ",".join(smoke)])
     accel = "kvm:tcg" if os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
@@ -245,6 +246,12 @@ def main():
     args = parser.parse_args()
     build = os.path.abspath(args.build)
 
+    for path in (REPO, build):
+        # The VMs get these paths on the kernel command line.
+        if any(c in path for c in " ,\t\n\"'"):
+            say(f"FAILED: {path}: the VMs need the repository and build paths without spaces, "
+                "commas or quotes")
+            return 1
     why = why_not_runnable(build)
     if why:
         say(f"SKIPPED: {why}")
