@@ -72,7 +72,9 @@ int BPF_PROG(handle_exec, struct task_struct *task, pid_t old_pid, struct linux_
   const char *filename = BPF_CORE_READ(bprm, filename);
   if (bpf_probe_read_kernel_str(ev->filename, sizeof(ev->filename), filename) < 0)
     ev->filename[0] = 0;
-  bpf_ringbuf_submit(ev, 0);
+  /* At once, not with the next batch of data events: the agent reads the new program's TLS
+   * functions while it starts, before its first TLS call. */
+  bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
   return 0;
 }
 
@@ -132,5 +134,44 @@ int handle_set_state(struct trace_event_raw_inet_sock_set_state *ctx) {
   } else if (ctx->newstate == TCP_LISTEN && targ_port_selectors) {
     track_listener(ctx);
   }
+  return 0;
+}
+
+/* Executable file mappings of tracked processes: the dynamic loader mapping a shared library's
+ * code (at start or on dlopen) is what tells the agent to look for TLS functions in it before
+ * the process gets to use them; a periodic rescan is only the backstop. */
+#ifndef PROT_EXEC
+#define PROT_EXEC 0x4
+#endif
+
+/* pid_tgid of a thread inside mmap(PROT_EXEC, fd) */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 4096);
+  __type(key, __u64);
+  __type(value, __u8);
+} code_mmaps SEC(".maps");
+
+SEC("tp/syscalls/sys_enter_mmap")
+int handle_mmap_enter(struct trace_event_raw_sys_enter *ctx) {
+  if (!(ctx->args[2] & PROT_EXEC) || (__s32)ctx->args[4] < 0) return 0;
+  __u64 id = bpf_get_current_pid_tgid();
+  if (!lookup_tracked(id >> 32)) return 0;
+  __u8 one = 1;
+  if (bpf_map_update_elem(&code_mmaps, &id, &one, BPF_ANY)) count(HL_CNT_LOST_MAP_FULL);
+  return 0;
+}
+
+SEC("tp/syscalls/sys_exit_mmap")
+int handle_mmap_exit(struct trace_event_raw_sys_exit *ctx) {
+  __u64 id = bpf_get_current_pid_tgid();
+  if (!bpf_map_lookup_elem(&code_mmaps, &id)) return 0;
+  bpf_map_delete_elem(&code_mmaps, &id);
+  /* Failed: a negative errno (an address never is: the top page is not mappable). */
+  if (ctx->ret < 0 && ctx->ret > -4096) return 0;
+  struct hl_proc_code_mapped_event *ev =
+      reserve_event(struct hl_proc_code_mapped_event, HL_EV_PROC_CODE_MAPPED);
+  if (!ev) return 0;
+  bpf_ringbuf_submit(ev, BPF_RB_FORCE_WAKEUP);
   return 0;
 }

@@ -40,10 +40,13 @@ build_pkgs=(
   libgtest-dev libgmock-dev  # unit and integration tests
   libbenchmark-dev           # micro-benchmarks of the parsers (build/tests/*_benchmark)
   libpg-query-dev            # PostgreSQL's own parser, measured against our SQL normalizer (bench/)
+  libssl-dev                 # OpenSSL for the TLS test client (tests/integration/clients/tls_client.c)
+  libseccomp-dev             # the seccomp-confined TLS client that must survive the TLS probes
 )
 test_pkgs=(
   prometheus                 # promtool checks /metrics in the integration tests
   curl procps iproute2       # tests scrape endpoints, inspect processes and sockets
+  openssl                    # the TLS tests make their own certificates
   nginx-light                # HTTP server under test (started by the tests on loopback)
   apache2-utils              # ab: HTTP load with its own request counts
   python3-django gunicorn    # the uninstrumented Django app under test

@@ -25,6 +25,13 @@ std::optional<std::string> Agent::Build() {
   if (auto* error = std::get_if<std::string>(&stages)) return *error;
   stages_ = std::move(std::get<std::unique_ptr<Stages>>(stages));
   AddCollectors(scraper_, *stages_);
+  // The running processes' TLS libraries are probed before the agent says ready; a process
+  // that execs or maps a library later is scanned as soon as the kernel says so.
+  tls_scanner_ = std::make_unique<TlsScanner>(stages_->processes, stages_->tls_registry);
+  stages_->dispatcher.SetCodeChangedListener(
+      [scanner = tls_scanner_.get()](uint32_t tgid) { scanner->Wake(static_cast<int>(tgid)); });
+  tls_scanner_->ScanOnce(true);
+  tls_scanner_->Start();
 
   auto opened = bpf::RingBuffer::Open(probes_->events_fd(), [d = &stages_->dispatcher](
                                                                 const void* data, size_t size) {
@@ -33,10 +40,6 @@ std::optional<std::string> Agent::Build() {
   if (auto* error = std::get_if<bpf::LoadError>(&opened)) return error->message;
   ring_buffer_ = std::move(std::get<std::unique_ptr<bpf::RingBuffer>>(opened));
   loop_ = std::make_unique<EventLoop>(*ring_buffer_);
-  // The running processes' TLS libraries are probed before the agent says ready.
-  tls_scanner_ = std::make_unique<TlsScanner>(stages_->processes, stages_->tls_registry);
-  tls_scanner_->ScanOnce(true);
-  tls_scanner_->Start();
 
   auto started = server::HttpServer::Start(
       options_.ListenAddress(), MakeEndpoints({*stages_, scraper_, *loop_, readiness_}));
@@ -62,9 +65,10 @@ bool Agent::Stop(std::chrono::steady_clock::time_point deadline) {
       stopped.set_value();
     });
   }
-  tls_scanner_.reset();
   if (loop_) loop_->Stop();
   loop_.reset();
+  // After the loop, which tells it about new code; before the stages it reads.
+  tls_scanner_.reset();
   ring_buffer_.reset();
   stages_.reset();
   if (probes_) spdlog::debug("BPF programs detached");

@@ -39,7 +39,14 @@ std::function<std::string()> StatusJson(Stages& s) {
                           {"get_current_task_btf", f.current_task_btf}};
     in.fallbacks = s.probes.fallbacks();
     for (const auto& selector : s.options.selectors) in.selectors.push_back(selector.Describe());
-    for (const auto& p : s.processes.List()) in.processes.push_back({p.pid, p.service, p.exe});
+    for (const auto& p : s.processes.List()) {
+      server::StatusProcess process{p.pid, p.service, p.exe, {}};
+      for (auto& t : s.tls_registry.StatusOf(p.pid)) {
+        process.tls.push_back({std::move(t.path), std::move(t.library), std::move(t.state),
+                               std::move(t.reason)});
+      }
+      in.processes.push_back(std::move(process));
+    }
     for (uint32_t kind = 0; kind < HL_EV_KIND_MAX; ++kind) {
       if (const char* name = metrics::EventKindName(kind)) in.events[name] = s.event_counters.events(kind);
     }

@@ -35,7 +35,13 @@ Stages::Stages(const config::Options& options, bpf::Probes& probes, metrics::Rou
       slow_queries(options.slow_queries_kept),
       sink({http_metrics, db_metrics, slow_queries, route_stats, fan_out,
             options.slow_query_threshold_ns, &tls_metrics,
-            [this](uint32_t tgid) { return tls_registry.UncoveredReason(static_cast<int>(tgid)); }}),
+            [this](uint32_t tgid) {
+              // A process that ran its TLS connection before the scanner got to it (a short
+              // client): read its mappings now, while it may still be there.
+              const int pid = static_cast<int>(tgid);
+              tls_registry.EnsureScanned(pid, std::chrono::milliseconds(200));
+              return tls_registry.UncoveredReason(pid);
+            }}),
       kernel_connections(probes),
       connections([this](uint32_t tgid) { return processes.ServiceOf(static_cast<int>(tgid)); },
                   kernel_connections, sink, conn::ConnectionTable::kDefaultMaxConnections,

@@ -22,6 +22,33 @@ int TlsScanner::ScanOnce(bool rescan_all) {
   for (int pid : tracked) {
     if (rescan_all || !known.count(pid)) attached += registry_.Scan(pid);
   }
+  if (int detached = registry_.Sweep(kUnusedLinger)) {
+    spdlog::debug("detached TLS probes from {} unused librar{}", detached,
+                  detached == 1 ? "y" : "ies");
+  }
+  if (attached > 0) {
+    spdlog::info("attached TLS probes to {} more librar{} ({} in all)", attached,
+                 attached == 1 ? "y" : "ies", registry_.attached_files());
+  }
+  return attached;
+}
+
+void TlsScanner::Wake(int pid) {
+  {
+    std::lock_guard lock(mu_);
+    woken_.insert(pid);
+  }
+  wake_.notify_one();
+}
+
+int TlsScanner::ScanWoken(const std::set<int>& pids) {
+  int attached = 0;
+  for (int pid : pids) {
+    if (!processes_.IsTracked(pid)) continue;
+    attached += registry_.Scan(pid);
+    spdlog::debug("TLS scan of process {}: {}", pid,
+                  registry_.Scanned(pid) ? "done" : "its mappings could not be read");
+  }
   if (attached > 0) {
     spdlog::info("attached TLS probes to {} more librar{} ({} in all)", attached,
                  attached == 1 ? "y" : "ies", registry_.attached_files());
@@ -31,15 +58,23 @@ int TlsScanner::ScanOnce(bool rescan_all) {
 
 void TlsScanner::Start() {
   thread_ = std::thread([this] {
+    auto next_pass = std::chrono::steady_clock::now() + kNewProcessPeriod;
     auto next_rescan = std::chrono::steady_clock::now() + kRescanPeriod;
     std::unique_lock lock(mu_);
     while (!stop_) {
-      wake_.wait_for(lock, kNewProcessPeriod, [this] { return stop_; });
+      wake_.wait_until(lock, next_pass, [this] { return stop_ || !woken_.empty(); });
       if (stop_) break;
+      std::set<int> woken = std::move(woken_);
+      woken_.clear();
       lock.unlock();
-      const bool rescan = std::chrono::steady_clock::now() >= next_rescan;
-      if (rescan) next_rescan = std::chrono::steady_clock::now() + kRescanPeriod;
-      ScanOnce(rescan);
+      if (!woken.empty()) ScanWoken(woken);
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= next_pass) {
+        const bool rescan = now >= next_rescan;
+        if (rescan) next_rescan = now + kRescanPeriod;
+        ScanOnce(rescan);
+        next_pass = std::chrono::steady_clock::now() + kNewProcessPeriod;
+      }
       lock.lock();
     }
   });

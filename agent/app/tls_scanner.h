@@ -21,6 +21,8 @@ class TlsScanner {
  public:
   static constexpr auto kNewProcessPeriod = std::chrono::milliseconds(500);
   static constexpr auto kRescanPeriod = std::chrono::seconds(10);
+  // How long a library no tracked process maps any more keeps its probes.
+  static constexpr auto kUnusedLinger = std::chrono::seconds(60);
 
   TlsScanner(targets::ProcessTable& processes, tls::TlsRegistry& registry);
   ~TlsScanner() { Stop(); }
@@ -32,13 +34,19 @@ class TlsScanner {
   int ScanOnce(bool rescan_all);
   void Start();
   void Stop();
+  // A tracked process exec'd or mapped a file executable: scan it now, not at the next pass.
+  // Returns at once (the event loop calls it).
+  void Wake(int pid);
 
  private:
+  int ScanWoken(const std::set<int>& pids);
+
   targets::ProcessTable& processes_;
   tls::TlsRegistry& registry_;
   std::mutex mu_;
   std::condition_variable wake_;
   bool stop_ = false;
+  std::set<int> woken_;  // pids to scan again now
   std::thread thread_;
 };
 

@@ -175,6 +175,14 @@ void ConnectionTable::FeedDb(Connection& conn, uint8_t direction,
   sink_.OnDbBytes(conn, !ingress, segment.length);
   conn.db->OnSegment(ingress ? protocols::Direction::kIngress : protocols::Direction::kEgress,
                      segment);
+  DrainDb(conn);
+  if (conn.db->finished()) {
+    // Encrypted from here on: the connection stays counted, its bytes are no longer copied.
+    StopCopying(conn);
+  }
+}
+
+void ConnectionTable::DrainDb(Connection& conn) {
   operations_.clear();
   conn.db->TakeOperations(&operations_);
   for (const auto& op : operations_) sink_.OnDbOperation(conn, op);
@@ -187,10 +195,6 @@ void ConnectionTable::FeedDb(Connection& conn, uint8_t direction,
   stats_.db_responses_lost += now.lost_responses - seen.lost_responses;
   stats_.db_statements_unknown += now.unknown_statements - seen.unknown_statements;
   seen = now;
-  if (conn.db->finished()) {
-    // Encrypted from here on: the connection stays counted, its bytes are no longer copied.
-    StopCopying(conn);
-  }
 }
 
 void ConnectionTable::Feed(Connection& conn, uint8_t direction, const http1::Segment& segment) {
@@ -259,6 +263,7 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
   if (!conn.tls_plaintext && LooksLikeTlsRecord(first)) conn.tls_records = true;
   if (conn.tls_records && !conn.tls_plaintext) {
     conn.protocol = Protocol::kIgnored;
+    ++stats_.ignored;
     StopCopying(conn);
     return;
   }
@@ -311,6 +316,9 @@ void ConnectionTable::StartTlsPlaintext(Connection& conn) {
   } else if (conn.protocol == Protocol::kDb && conn.db) {
     // PostgreSQL and MySQL negotiate TLS in plaintext (SSLRequest, the SSL request packet);
     // the conversation starts again inside it. The connection stays the same one.
+    // What the stream before TLS still held ends here (nothing, after an accepted SSLRequest).
+    conn.db->OnClose();
+    DrainDb(conn);
     const DbSystem system = conn.db->system();
     conn.db = MakeDbStream(system, db_options_);
     conn.db_losses_seen = {};
@@ -331,6 +339,8 @@ void ConnectionTable::End(Connection& conn, uint64_t ts_ns) {
     conn.websocket_target.reset();
   }
   if (conn.db) {
+    conn.db->OnClose();  // a query ended by a FATAL error has no ReadyForQuery after it
+    DrainDb(conn);
     sink_.OnDbConnectionClose(conn);
     conn.db.reset();
   }

@@ -167,6 +167,8 @@ class ConnectionTable {
   // Tells the kernel to stop copying the connection (its TLS plaintext too once it has any).
   void StopCopying(Connection& conn);
   void FeedDb(Connection& conn, uint8_t direction, const protocols::Segment& segment);
+  // Hands the database connection's completed operations to the sink, adds its new losses.
+  void DrainDb(Connection& conn);
   void End(Connection& conn, uint64_t ts_ns);
   void EvictOne();
 

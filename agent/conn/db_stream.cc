@@ -52,6 +52,7 @@ class SqlStream : public DbStream {
             s.unknown_statements};
   }
   bool finished() const override { return stream_.encrypted(); }
+  void OnClose() override { stream_.OnClose(); }
 
  private:
   DbStreamOptions options_;

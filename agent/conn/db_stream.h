@@ -30,6 +30,9 @@ class DbStream {
   // Operations completed since the last call, appended to *out.
   virtual void TakeOperations(std::vector<DbOperation>* out) = 0;
   virtual DbStreamLosses losses() const = 0;
+  // The connection ended: what is still waiting is reported (a query a FATAL error ended) or
+  // counted lost; TakeOperations hands out the former.
+  virtual void OnClose() {}
   // Nothing more can be parsed (TLS accepted): the kernel may stop copying.
   virtual bool finished() const { return false; }
 };

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace hostlens::conn {
 
@@ -17,5 +18,11 @@ struct Endpoint {
   // ("unix" when the server's socket has no name).
   std::string ToString() const;
 };
+
+// The name of the server a client called: the request's Host ("api.example" or
+// "api.example:8443", as HeaderFacts::host keeps it) with the connection's port when Host has
+// none, as the application named it (OpenTelemetry's server.address); the remote address when
+// there is no Host or the connection is not TCP (a Unix socket is named by its path).
+std::string ServerAddress(const Endpoint& remote, std::string_view host);
 
 }  // namespace hostlens::conn

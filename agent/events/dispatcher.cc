@@ -49,6 +49,17 @@ void Dispatcher::Handle(const void* data, size_t size) {
       if ((ok = Decode(data, size, &e))) {
         e.filename[sizeof(e.filename) - 1] = '\0';
         processes_.OnExec(e);
+        if (code_changed_ && processes_.IsTracked(static_cast<int>(e.hdr.tgid))) {
+          code_changed_(e.hdr.tgid);
+        }
+      }
+      break;
+    }
+    case HL_EV_PROC_CODE_MAPPED: {
+      hl_proc_code_mapped_event e;
+      if ((ok = Decode(data, size, &e)) && code_changed_ &&
+          processes_.IsTracked(static_cast<int>(e.hdr.tgid))) {
+        code_changed_(e.hdr.tgid);
       }
       break;
     }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
 
 #include "agent/conn/connection_table.h"
 #include "agent/metrics/self_metrics.h"
@@ -19,6 +20,12 @@ class Dispatcher {
 
   void Handle(const void* data, size_t size);
 
+  // Told the pid of each tracked process that exec'd or mapped a file executable (on the
+  // event loop's thread: it must return at once). Set before the first Handle().
+  void SetCodeChangedListener(std::function<void(uint32_t tgid)> listener) {
+    code_changed_ = std::move(listener);
+  }
+
  private:
   // Data events are variable-length: the fixed part, then head and tail.
   bool HandleData(const void* data, size_t size);
@@ -26,6 +33,7 @@ class Dispatcher {
   targets::ProcessTable& processes_;
   conn::ConnectionTable& connections_;
   metrics::EventCounters& counters_;
+  std::function<void(uint32_t)> code_changed_;
 };
 
 }  // namespace hostlens::events

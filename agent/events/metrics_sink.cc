@@ -13,8 +13,8 @@ void MetricsSink::OnHttpExchange(const conn::Connection& conn,
                           : 0;
   const double seconds = static_cast<double>(ns) / 1e9;
   if (conn.role != conn::Role::kServer) {
-    t_.http.RecordClient(conn.service, request.method, conn.remote.ToString(), response.status,
-                         seconds);
+    t_.http.RecordClient(conn.service, request.method,
+                         conn::ServerAddress(conn.remote, request.host), response.status, seconds);
     return;
   }
   const std::string* route =
@@ -97,11 +97,12 @@ void MetricsSink::OnProcessExit(uint32_t tgid) { t_.fan_out.OnProcessExit(tgid);
 
 void MetricsSink::OnTlsUncovered(const conn::Connection& conn) {
   if (!t_.tls) return;
-  std::string reason = t_.tls_reason ? t_.tls_reason(conn.tgid) : "";
-  // Its library is probed, yet no plaintext came (a handshake that failed, a connection that
-  // closed before any data, or a call the probes do not cover).
-  if (reason.empty()) reason = "plaintext_not_seen";
-  t_.tls->CountUncovered(conn.service, reason);
+  const std::string reason = t_.tls_reason ? t_.tls_reason(conn.tgid) : "";
+  if (reason.empty()) {
+    t_.tls->CountWithoutPlaintext(conn.service);
+  } else {
+    t_.tls->CountUncovered(conn.service, reason);
+  }
 }
 
 }  // namespace hostlens::events

@@ -15,6 +15,7 @@ const char* EventKindName(uint32_t kind) {
     case HL_EV_CONN_OPEN: return "connection_open";
     case HL_EV_CONN_CLOSE: return "connection_close";
     case HL_EV_DATA: return "data";
+    case HL_EV_PROC_CODE_MAPPED: return "process_code_mapped";
     default: return nullptr;
   }
 }

@@ -18,7 +18,14 @@ std::string RenderStatus(StatusInput input) {
   for (const auto& p : input.processes) {
     ++by_service[p.service];
     if (processes.size() < kStatusMaxProcesses) {
-      processes.push_back({{"pid", p.pid}, {"service_name", p.service}, {"exe", p.exe}});
+      json tls = json::array();
+      for (const auto& t : p.tls) {
+        json library = {{"path", t.path}, {"library", t.library}, {"state", t.state}};
+        if (!t.reason.empty()) library["reason"] = t.reason;
+        tls.push_back(std::move(library));
+      }
+      processes.push_back(
+          {{"pid", p.pid}, {"service_name", p.service}, {"exe", p.exe}, {"tls_libraries", tls}});
     }
   }
   json body = {

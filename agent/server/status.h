@@ -7,10 +7,19 @@
 
 namespace hostlens::server {
 
+// A TLS library a process maps (its own executable included) and whether its plaintext is seen.
+struct StatusTlsLibrary {
+  std::string path;
+  std::string library;  // openssl, gnutls, go
+  std::string state;    // attached, no_symbols, unsupported, failed
+  std::string reason;   // why, when not attached
+};
+
 struct StatusProcess {
   int pid = 0;
   std::string service;
   std::string exe;
+  std::vector<StatusTlsLibrary> tls;
 };
 
 struct StatusProgram {

@@ -82,7 +82,13 @@ std::optional<ElfFacts> ReadElfSymbols(std::string_view file, const std::vector<
   ElfFacts facts;
   std::set<std::string_view> names(wanted.begin(), wanted.end());
   for (const Section& s : sections) {
-    if (StringAt(section_names, s.name) == ".go.buildinfo") facts.has_go_buildinfo = true;
+    const std::string_view section_name = StringAt(section_names, s.name);
+    if (section_name == ".go.buildinfo") facts.has_go_buildinfo = true;
+    if (section_name == ".rodata") {
+      const std::string_view rodata = Contents(file, s);
+      facts.has_openssl_ssl_code = rodata.find("ssl/s3_lib.c") != std::string_view::npos ||
+                                   rodata.find("ssl/statem/") != std::string_view::npos;
+    }
     if (s.type != kShtSymtab && s.type != kShtDynsym) continue;
     if (s.type == kShtSymtab) facts.has_symtab = true;
     if (s.link >= shnum || s.entsize != kSymSize) continue;

@@ -24,6 +24,9 @@ struct ElfFacts {
   std::map<std::string, ElfSymbol, std::less<>> symbols;
   bool has_symtab = false;      // not stripped
   bool has_go_buildinfo = false;  // a Go binary (.go.buildinfo section)
+  // .rodata names libssl's own source files ("ssl/s3_lib.c", "ssl/statem/..." in its error
+  // records): OpenSSL's TLS code is linked in, whether or not its functions can be found.
+  bool has_openssl_ssl_code = false;
 };
 
 // Looks up `wanted` (exact names; Go's are spelled as in its symbol table, e.g.

@@ -61,12 +61,20 @@ const std::vector<std::string>& TlsSymbolNames() {
   return names;
 }
 
-std::optional<TlsFile> ClassifyTlsFile(const ElfFacts& facts, std::string* why_not) {
+std::optional<TlsFile> ClassifyTlsFile(const ElfFacts& facts, std::string* why_not,
+                                       TlsLibrary* which) {
   why_not->clear();
   if (auto f = Present(facts, kOpenssl); BothDirections(f)) return TlsFile{TlsLibrary::kOpenssl, f};
   if (auto f = Present(facts, kGnutls); BothDirections(f)) return TlsFile{TlsLibrary::kGnutls, f};
   if (auto f = Present(facts, kGo); BothDirections(f)) return TlsFile{TlsLibrary::kGo, f};
-  if (facts.has_go_buildinfo && !facts.has_symtab) *why_not = "go binary without symbols";
+  TlsLibrary library = TlsLibrary::kOpenssl;
+  if (facts.has_go_buildinfo && !facts.has_symtab) {
+    *why_not = "go binary without symbols";
+    library = TlsLibrary::kGo;
+  } else if (facts.has_openssl_ssl_code && !facts.has_symtab) {
+    *why_not = "OpenSSL linked in without symbols";
+  }
+  if (which && !why_not->empty()) *which = library;
   return std::nullopt;
 }
 

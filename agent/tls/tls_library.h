@@ -35,7 +35,9 @@ const std::vector<std::string>& TlsSymbolNames();
 
 // The TLS implementation of a file, or nullopt when it has none that hostlens can probe.
 // `*why_not` says why, for files that look like TLS but cannot be probed (for example a Go binary
-// without a symbol table); it is left empty for files that simply have no TLS.
-std::optional<TlsFile> ClassifyTlsFile(const ElfFacts& facts, std::string* why_not);
+// without a symbol table, or OpenSSL linked into a stripped executable), and `*which` (when
+// given) which library that is; `*why_not` is left empty for files that simply have no TLS.
+std::optional<TlsFile> ClassifyTlsFile(const ElfFacts& facts, std::string* why_not,
+                                       TlsLibrary* which = nullptr);
 
 }  // namespace hostlens::tls

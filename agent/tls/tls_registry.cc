@@ -73,11 +73,12 @@ TlsRegistry::File TlsRegistry::Examine(int pid, const FileMapping& mapping) {
   auto facts = ReadElfSymbols(bytes.bytes(), TlsSymbolNames());
   if (!facts) return file;
   std::string why_not;
-  auto tls = ClassifyTlsFile(*facts, &why_not);
+  TlsLibrary which = TlsLibrary::kOpenssl;
+  auto tls = ClassifyTlsFile(*facts, &why_not, &which);
   if (!tls) {
     if (!why_not.empty()) {
       file.state = State::kNoSymbols;
-      file.library = "go";
+      file.library = std::string(TlsLibraryName(which));
       file.reason = why_not;
     }
     return file;
@@ -103,6 +104,10 @@ int TlsRegistry::Scan(int pid) {
   auto mappings =
       ParseExecutableMappings(ReadText(proc_root_ + "/" + std::to_string(pid) + "/maps"));
   if (!mappings) return 0;
+  {
+    std::lock_guard lock(mu_);
+    scanning_.insert(pid);
+  }
   int attached = 0;
   for (const FileMapping& m : *mappings) {
     Key key{m.dev_major, m.dev_minor, m.inode};
@@ -123,7 +128,23 @@ int TlsRegistry::Scan(int pid) {
     it->second.pids.insert(pid);
     processes_[pid].insert(key);
   }
+  {
+    std::lock_guard lock(mu_);
+    scanning_.erase(pid);
+  }
+  scanned_.notify_all();
   return attached;
+}
+
+void TlsRegistry::EnsureScanned(int pid, std::chrono::milliseconds wait) {
+  {
+    std::unique_lock lock(mu_);
+    if (scanned_.wait_for(lock, wait, [&] { return !scanning_.count(pid); }) &&
+        processes_.count(pid)) {
+      return;
+    }
+  }
+  Scan(pid);
 }
 
 void TlsRegistry::Forget(int pid) {
@@ -134,9 +155,29 @@ void TlsRegistry::Forget(int pid) {
     auto it = files_.find(key);
     if (it == files_.end()) continue;
     it->second.pids.erase(pid);
-    if (it->second.pids.empty()) files_.erase(it);  // detaches its probes
+    if (it->second.pids.empty()) it->second.unused_since = std::chrono::steady_clock::now();
   }
   processes_.erase(process);
+}
+
+int TlsRegistry::Sweep(std::chrono::steady_clock::duration linger) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mu_);
+  int detached = 0;
+  for (auto it = files_.begin(); it != files_.end();) {
+    if (it->second.pids.empty() && now - it->second.unused_since >= linger) {
+      detached += it->second.state == State::kAttached;
+      it = files_.erase(it);  // detaches its probes
+    } else {
+      ++it;
+    }
+  }
+  return detached;
+}
+
+bool TlsRegistry::Scanned(int pid) const {
+  std::lock_guard lock(mu_);
+  return processes_.count(pid) > 0;
 }
 
 std::vector<int> TlsRegistry::Pids() const {
@@ -165,7 +206,7 @@ std::vector<TlsFileStatus> TlsRegistry::StatusOf(int pid) const {
 std::string TlsRegistry::UncoveredReason(int pid) const {
   std::lock_guard lock(mu_);
   auto process = processes_.find(pid);
-  if (process == processes_.end()) return "no_tls_library";
+  if (process == processes_.end()) return "not_scanned";
   bool no_symbols = false, unsupported = false, failed = false;
   for (const Key& key : process->second) {
     auto it = files_.find(key);
@@ -195,7 +236,7 @@ std::string TlsRegistry::UncoveredReason(int pid) const {
 size_t TlsRegistry::attached_files() const {
   std::lock_guard lock(mu_);
   size_t n = 0;
-  for (const auto& [key, file] : files_) n += file.state == State::kAttached;
+  for (const auto& [key, file] : files_) n += file.state == State::kAttached && !file.pids.empty();
   return n;
 }
 

@@ -4,7 +4,9 @@
 // is read and attached once, shared by every process that maps it, and detached when the last
 // one is forgotten. Files without TLS are remembered too, so a process's libc is read once.
 
+#include <chrono>
 #include <compare>
+#include <condition_variable>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -44,15 +46,25 @@ class TlsRegistry {
   // Reads the process's executable mappings and attaches to each TLS file not seen before.
   // Returns the number of files newly attached. Any thread.
   int Scan(int pid);
-  // The process is gone: its files lose a reference; files no process maps are detached.
+  // The process is gone: its files lose a reference. Files no process maps keep their probes
+  // for a while (a client run again and again finds them attached); Sweep detaches them.
   void Forget(int pid);
+  // Detaches the files no process has mapped for `linger` or longer. Returns how many.
+  int Sweep(std::chrono::steady_clock::duration linger);
+  // Whether Scan has read the process's mappings.
+  bool Scanned(int pid) const;
+  // Scans the process unless it was scanned already; waits (up to `wait`) for a scan of it in
+  // progress on another thread instead of racing it. For the event loop, when a connection needs
+  // its process's TLS state: a short-lived process may be gone by the next scanner pass.
+  void EnsureScanned(int pid, std::chrono::milliseconds wait);
   // The pids scanned so far.
   std::vector<int> Pids() const;
 
   // The TLS files of `pid` (files without TLS are not listed).
   std::vector<TlsFileStatus> StatusOf(int pid) const;
   // Why TLS connections of `pid` cannot be decrypted: "" if one of its TLS libraries is
-  // attached; else "no_symbols", "unsupported_library", "attach_failed" or "no_tls_library".
+  // attached; else "no_symbols", "unsupported_library", "attach_failed", "no_tls_library", or
+  // "not_scanned" when the process ended before its mappings were read.
   std::string UncoveredReason(int pid) const;
   size_t attached_files() const;
 
@@ -71,6 +83,7 @@ class TlsRegistry {
     std::string reason;
     std::shared_ptr<void> probes;  // kAttached
     std::set<int> pids;
+    std::chrono::steady_clock::time_point unused_since;  // when `pids` became empty
   };
 
   File Examine(int pid, const FileMapping& mapping);
@@ -78,6 +91,8 @@ class TlsRegistry {
   const std::string proc_root_;
   TlsAttacher& attacher_;
   mutable std::mutex mu_;
+  std::condition_variable scanned_;  // a scan ended
+  std::set<int> scanning_;           // pids whose mappings are being examined
   std::map<Key, File> files_;
   std::map<int, std::set<Key>> processes_;
 };

@@ -218,7 +218,8 @@ class Pipeline {
         event_counters_(registry_),
         http_metrics_(registry_, *metrics::RouteTemplater::Create({}, nullptr), {}),
         db_metrics_(registry_, metrics::DbMetricsLimits{}),
-        sink_({http_metrics_, db_metrics_, slow_queries_, route_stats_, fan_out_, 100'000'000}),
+        sink_({http_metrics_, db_metrics_, slow_queries_, route_stats_, fan_out_, 100'000'000,
+               nullptr, {}}),
         connections_(
             [this](uint32_t tgid) { return processes_.ServiceOf(static_cast<int>(tgid)); },
             kernel_connections_, sink_),

@@ -43,6 +43,44 @@ void ForEachListElement(std::string_view value, Fn&& fn) {
   }
 }
 
+// "api.example:8443", "10.0.0.1", "[::1]:80" → itself, lowercased; anything else → "".
+std::string HostAuthority(std::string_view value) {
+  value = TrimOws(value);
+  if (value.empty() || value.size() > kMaxHostBytes) return {};
+  std::string out;
+  out.reserve(value.size());
+  size_t i = 0;
+  if (value[0] == '[') {
+    const size_t close = value.find(']');
+    if (close == std::string_view::npos || close == 1) return {};
+    for (; i <= close; ++i) {
+      const char c = value[i];
+      if (!(IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' ||
+            c == '.' || (i == 0 && c == '[') || (i == close && c == ']'))) {
+        return {};
+      }
+      out += static_cast<char>(c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+    }
+  } else {
+    for (; i < value.size() && value[i] != ':'; ++i) {
+      const char c = value[i];
+      if (!(IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' ||
+            c == '.' || c == '_')) {
+        return {};
+      }
+      out += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    if (out.empty()) return {};
+  }
+  if (i == value.size()) return out;
+  if (value[i] != ':' || i + 1 == value.size() || value.size() - i - 1 > 5) return {};
+  for (size_t j = i + 1; j < value.size(); ++j) {
+    if (!IsDigit(value[j])) return {};
+  }
+  out.append(value.substr(i));
+  return out;
+}
+
 bool ApplyField(std::string_view name, std::string_view value, HeaderFacts* facts) {
   if (EqualsIgnoreCase(name, "content-length")) {
     uint64_t length = 0;
@@ -69,6 +107,8 @@ bool ApplyField(std::string_view name, std::string_view value, HeaderFacts* fact
     });
   } else if (EqualsIgnoreCase(name, "expect")) {
     if (EqualsIgnoreCase(TrimOws(value), "100-continue")) facts->expect_continue = true;
+  } else if (EqualsIgnoreCase(name, "host")) {
+    facts->host = HostAuthority(value);
   }
   return true;
 }

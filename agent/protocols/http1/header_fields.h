@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace hostlens::protocols::http1 {
@@ -17,7 +18,12 @@ struct HeaderFacts {
   bool upgrade = false;  // an Upgrade field is present
   bool upgrade_websocket = false;
   bool expect_continue = false;
+  // The Host field as a lowercase "host" or "host:port" when it is one (a registered name, an
+  // IPv4 address or a bracketed IPv6 literal, at most kMaxHostBytes); empty otherwise.
+  std::string host;
 };
+
+inline constexpr size_t kMaxHostBytes = 255;
 
 // One field line without its line end ("Name: value", or an obs-fold continuation starting with
 // SP/HTAB, which is accepted and ignored). False when the line is malformed, or when its value

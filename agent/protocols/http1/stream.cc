@@ -40,6 +40,7 @@ HeadDecision Stream::OnRequestHead(const RequestHead& head, uint64_t first_byte_
   request.minor_version = head.minor_version;
   request.websocket_upgrade = head.headers.upgrade_websocket;
   request.expect_continue = head.headers.expect_continue;
+  request.host = head.headers.host;
   request.headers_truncated = head.truncated;
   request.first_byte_ns = first_byte_ns;
   request.last_byte_ns = first_byte_ns;

@@ -23,6 +23,7 @@ struct Request {
   int minor_version = 1;
   bool websocket_upgrade = false;  // "Upgrade: websocket"
   bool expect_continue = false;    // "Expect: 100-continue"
+  std::string host;                // Host as "host" or "host:port", lowercased; "" if none/invalid
   bool headers_truncated = false;  // part of the header block was not captured
   uint64_t first_byte_ns = 0;      // ts of the segment holding the request's first byte
   uint64_t last_byte_ns = 0;       // ts of the segment holding its last byte, when seen by then

@@ -69,6 +69,12 @@ void Matcher::Push(Pending pending) {
 
 void Matcher::OnClient(const Packet& packet, uint64_t last_server_ns) {
   if (packet.continuation) return;  // the rest of a command longer than 16 MiB
+  if (sending_file_) {
+    // LOCAL INFILE contents, ended by an empty packet. Their sequence ids run on from the
+    // request's and wrap past 255 (to 0, like a command's): only the empty packet ends them.
+    if (packet.payload_length == 0) sending_file_ = false;
+    return;
+  }
   if (phase_ == Phase::kHandshake && packet.seq == 1) {
     uint32_t caps = 0;
     bool ssl = false;
@@ -174,6 +180,9 @@ void Matcher::OnServer(const Packet& packet) {
     return;
   }
   if (packet.continuation) return;  // the rest of a row longer than 16 MiB
+  // The server answers a LOCAL INFILE only once it has read the whole file: the file is over
+  // even if its empty packet was lost in a capture gap (commands would be ignored otherwise).
+  sending_file_ = false;
   if (swallow_eof_) {
     swallow_eof_ = false;
     if (IsEofPacket(packet.payload, packet.payload_length)) return;
@@ -279,7 +288,10 @@ bool Matcher::Answer(Pending* p, const Packet& packet) {
         if (!ParseOkStatus(packet.payload, &status)) return Unsure(p);
         return !(status & kServerMoreResultsExist);
       }
-      if (first == 0xfb) return false;  // LOCAL INFILE: the client sends a file, then OK/ERR
+      if (first == 0xfb) {  // LOCAL INFILE: the client sends a file, then the server OK / ERR
+        sending_file_ = true;
+        return false;
+      }
       std::string_view payload = packet.payload;
       uint64_t columns = 0;
       if (first == 0xfe) return true;
@@ -399,6 +411,13 @@ void Matcher::OnServerLost(uint64_t last_server_ns) {
   }
   pending_.clear();
   swallow_eof_ = false;
+}
+
+void Matcher::OnClose() {
+  lost_responses_ += pending_.size();
+  pending_.clear();
+  swallow_eof_ = false;
+  sending_file_ = false;
 }
 
 std::vector<Query> Matcher::TakeQueries() {

@@ -58,8 +58,12 @@ class Matcher {
   // The server side lost framing and a new command is being sent: every response still awaited
   // was lost; each ends (inferred) at last_server_ns, the last server segment seen.
   void OnServerLost(uint64_t last_server_ns);
+  // The connection closed: every reply still awaited is lost.
+  void OnClose();
   std::vector<Query> TakeQueries();
 
+  // The server asked for a LOCAL INFILE: the client's packets are the file until an empty one.
+  bool sending_file() const { return sending_file_; }
   size_t pending() const { return pending_.size(); }
   size_t statements() const { return statements_.size(); }
   // The client asked for TLS: nothing after it can be parsed.
@@ -114,6 +118,7 @@ class Matcher {
   DeprecateEof deprecate_eof_ = DeprecateEof::kUnknown;
   bool ssl_requested_ = false;
   bool swallow_eof_ = false;  // flags unknown: an EOF may still follow a prepare's definitions
+  bool sending_file_ = false;
 
   std::deque<Pending> pending_;
   std::vector<Query> done_;

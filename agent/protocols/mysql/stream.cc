@@ -8,7 +8,8 @@ void Stream::OnSegment(Direction direction, const Segment& segment) {
   if (direction == Direction::kEgress) {
     client_.OnSegment(segment, &packets_);
     for (const Packet& p : packets_) {
-      bool command = p.seq == 0 && !p.continuation && !p.payload.empty();
+      bool command = p.seq == 0 && !p.continuation && !p.payload.empty() &&
+                     !matcher_.sending_file();
       if (command && !server_.synced()) {
         // Its reply will start the next server segment; whatever was awaited is lost.
         matcher_.OnServerLost(last_server_ns_);

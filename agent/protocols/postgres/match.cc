@@ -1,5 +1,6 @@
 #include "agent/protocols/postgres/match.h"
 
+#include <iterator>
 #include <utility>
 
 #include "agent/protocols/postgres/parse.h"
@@ -52,6 +53,7 @@ void Matcher::Push(Pending pending) {
 }
 
 void Matcher::OnFrontend(const Message& message) {
+  if (after_batch_) OnRequestAfterBatch(message);
   switch (message.type) {
     case 'Q': {
       Pending p;
@@ -62,6 +64,7 @@ void Matcher::OnFrontend(const Message& message) {
       p.query.start_ns = message.first_byte_ns;
       Push(std::move(p));
       group_open_ = false;
+      group_statement_ = false;
       break;
     }
     case 'P': {
@@ -71,6 +74,10 @@ void Matcher::OnFrontend(const Message& message) {
       bool complete = false;
       if (!ParseParseMessage(message.payload, &name, &text.sql, &complete)) break;
       text.truncated = !complete;
+      text.prepared = !name.empty();
+      group_statement_ = true;
+      group_name_ = name;
+      group_text_ = text;
       if (statements_.Put(name, std::move(text))) ++evicted_statements_;
       break;
     }
@@ -86,6 +93,9 @@ void Matcher::OnFrontend(const Message& message) {
         text.truncated = true;
       }
       text.prepared = !statement.empty();
+      group_statement_ = true;
+      group_name_ = statement;
+      group_text_ = text;
       if (portals_.Put(portal, std::move(text))) ++evicted_statements_;
       break;
     }
@@ -98,6 +108,7 @@ void Matcher::OnFrontend(const Message& message) {
       p.query.extended = true;
       p.query.start_ns = group_open_ ? group_start_ns_ : message.first_byte_ns;
       group_open_ = false;
+      group_statement_ = false;
       std::string portal;
       const StatementText* text = nullptr;
       if (ParseExecuteMessage(message.payload, &portal)) text = portals_.Find(portal);
@@ -113,13 +124,28 @@ void Matcher::OnFrontend(const Message& message) {
       break;
     }
     case 'S': {
+      if (copy_in_) break;  // the server ignores it
       Pending p;
       p.kind = Kind::kSync;
-      p.query.start_ns = message.first_byte_ns;
+      p.query.start_ns = group_open_ ? group_start_ns_ : message.first_byte_ns;
+      if (group_statement_) {
+        p.batch = true;
+        p.query.sql = std::move(group_text_.sql);
+        p.query.sql_truncated = group_text_.truncated;
+        p.query.prepared = group_text_.prepared;
+        p.query.extended = true;
+        after_batch_ = true;
+        batch_name_ = std::move(group_name_);
+      }
       Push(std::move(p));
       group_open_ = false;
+      group_statement_ = false;
       break;
     }
+    case 'c':  // CopyDone
+    case 'f':  // CopyFail
+      copy_in_ = false;
+      break;
     case 'C': {
       char kind = 0;
       std::string name;
@@ -129,7 +155,7 @@ void Matcher::OnFrontend(const Message& message) {
       break;
     }
     default:
-      break;  // Flush, Terminate, COPY data/done/fail, FunctionCall, password/SASL
+      break;  // Flush, Terminate, CopyData, FunctionCall, password/SASL
   }
 }
 
@@ -155,21 +181,47 @@ void Matcher::OnBackend(const Message& message) {
       }
       break;
     case 'E': {
+      copy_in_ = false;
       std::string code = ErrorSqlState(message.payload);
       if (pending_.empty()) {
-        ++unmatched_responses_;  // e.g. a FATAL during authentication
-      } else if (pending_.front().kind == Kind::kExecute) {
-        pending_.front().query.error_code = std::move(code);
-        Complete(&pending_.front(), message.last_byte_ns);
+        // A FATAL with nothing asked (authentication failed, pg_terminate_backend on an idle
+        // connection) is the server closing, not a response.
+        if (!IsFatalError(message.payload)) ++unmatched_responses_;
+        break;
+      }
+      Pending& front = pending_.front();
+      if (front.kind == Kind::kExecute) {
+        front.query.error_code = std::move(code);
+        Complete(&front, message.last_byte_ns);
         pending_.pop_front();
         skipping_ = true;
-      } else if (pending_.front().kind == Kind::kSimple) {
-        if (pending_.front().query.error_code.empty()) pending_.front().query.error_code = code;
+      } else if (front.kind == Kind::kSimple) {
+        if (front.query.error_code.empty()) {
+          front.query.error_code = std::move(code);
+          front.error_ns = message.last_byte_ns;
+        }
       } else {
-        skipping_ = true;  // a Parse/Bind-only batch failed
+        if (front.batch) {  // a batch without Execute (a prepare) failed
+          front.batch = false;
+          front.query.error_code = std::move(code);
+          front.error_ns = message.last_byte_ns;
+          if (!front.next_seen) {
+            Pending failed;  // assigned, not emplace()d: clang rejects that for a nested type
+            failed.query = std::move(front.query);
+            failed.error_ns = front.error_ns;
+            failed_batch_ = std::move(failed);
+          } else if (!front.next_executes) {
+            Complete(&front, front.error_ns);
+          }
+        }
+        skipping_ = true;
       }
       break;
     }
+    case 'G':  // CopyInResponse
+    case 'W':  // CopyBothResponse
+      OnCopyStart();
+      break;
     case 'Z':
       while (!pending_.empty() && pending_.front().kind == Kind::kExecute) {
         if (skipping_) {
@@ -189,10 +241,55 @@ void Matcher::OnBackend(const Message& message) {
         pending_.pop_front();
       }
       skipping_ = false;
+      copy_in_ = false;
       break;
     default:
       break;  // row data, descriptions, notices, parameter status, notifications, COPY, auth
   }
+}
+
+// The client's first request after a Sync ending a batch without Execute: whether it binds the
+// batch's statement anyway (pgbench -M prepared does, after a failed Parse), in which case that
+// Execute's error reports the statement and the failed batch is not a Query of its own.
+void Matcher::OnRequestAfterBatch(const Message& message) {
+  after_batch_ = false;
+  std::string portal, statement;
+  bool executes = message.type == 'B' &&
+                  ParseBindMessage(message.payload, &portal, &statement) &&
+                  statement == batch_name_;
+  if (failed_batch_) {  // the batch failed already
+    if (!executes) Complete(&*failed_batch_, failed_batch_->error_ns);
+    failed_batch_.reset();
+  } else if (!pending_.empty() && pending_.back().batch) {  // its Sync, still unanswered
+    pending_.back().next_seen = true;
+    pending_.back().next_executes = executes;
+  }
+}
+
+void Matcher::OnCopyStart() {
+  if (pending_.empty() || pending_.front().kind == Kind::kSync) return;
+  copy_in_ = true;
+  // Sent after the COPY's Execute, read by the server during copy-in: ignored.
+  auto first_sync = std::next(pending_.begin());
+  auto end = first_sync;
+  while (end != pending_.end() && end->kind == Kind::kSync) ++end;
+  pending_.erase(first_sync, end);
+}
+
+void Matcher::OnClose() {
+  for (Pending& p : pending_) {
+    if (p.kind == Kind::kSimple && !p.query.error_code.empty()) {
+      Complete(&p, p.error_ns);  // a FATAL error, then the server closed
+    } else if (p.kind != Kind::kSync) {
+      ++lost_responses_;
+    }
+  }
+  pending_.clear();
+  if (failed_batch_) Complete(&*failed_batch_, failed_batch_->error_ns);
+  failed_batch_.reset();
+  after_batch_ = false;
+  skipping_ = false;
+  copy_in_ = false;
 }
 
 std::vector<Query> Matcher::TakeQueries() {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "agent/protocols/postgres/limits.h"
 
@@ -31,7 +32,7 @@ bool LengthFits(char type, bool frontend, uint32_t length) {
   switch (type) {
     case 'Z': return length == 5;
     case '1': case '2': case '3': case 'I': case 'n': case 'c': return length == 4;
-    case 'K': return length == 12;
+    case 'K': return length >= 12 && length <= 264;  // key of 4 (3.0) to 256 bytes (3.2)
     case 'R': return length >= 8;
     case 'C': return length >= 5;
     case 'D': case 't': return length >= 6;
@@ -160,6 +161,22 @@ std::string ErrorSqlState(std::string_view payload) {
   return "";
 }
 
+bool IsFatalError(std::string_view payload) {
+  std::string severity;  // 'V' (never localized, since 9.6) over 'S' (localized)
+  while (!payload.empty() && payload[0] != '\0') {
+    char field = payload[0];
+    payload.remove_prefix(1);
+    std::string value;
+    if (!ReadCString(&payload, &value, 64)) break;
+    if (field == 'V') {
+      severity = std::move(value);
+      break;
+    }
+    if (field == 'S') severity = std::move(value);
+  }
+  return severity == "FATAL" || severity == "PANIC";
+}
+
 bool PlausibleMessageStart(std::string_view head, uint64_t segment_length, bool frontend) {
   uint64_t pos = 0;
   int count = 0;
@@ -200,7 +217,7 @@ bool LooksLikePostgresClient(std::string_view first_egress_bytes) {
   if (code == kSslRequestCode || code == kGssEncRequestCode || code == kCancelRequestCode) {
     return true;
   }
-  if (code != kProtocolV3) return false;
+  if ((code >> 16) != kProtocolV3 >> 16) return false;  // 3.0, or 3.2 (PostgreSQL 18)
   // StartupMessage parameters: name\0value\0... ; "user" is required.
   std::string_view params = buf.substr(0, std::min<size_t>(buf.size(), length - 8));
   return params.empty() || params.find("user") != std::string_view::npos ||

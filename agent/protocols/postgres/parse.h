@@ -47,6 +47,8 @@ bool ParseExecuteMessage(std::string_view payload, std::string* portal);
 bool ParseCloseMessage(std::string_view payload, char* kind, std::string* name);
 // ErrorResponse / NoticeResponse: the SQLSTATE (field 'C'); empty when not captured.
 std::string ErrorSqlState(std::string_view payload);
+// Whether an ErrorResponse is FATAL or PANIC (the server closes the connection after it).
+bool IsFatalError(std::string_view payload);
 
 // Whether a segment's head plausibly starts at a message boundary of the given direction: the
 // captured messages chain by their lengths to the end of the segment, or at least two do.
@@ -55,7 +57,7 @@ bool PlausibleMessageStart(std::string_view head, uint64_t segment_length, bool 
 // Whether a captured tail ends with a ReadyForQuery message ('Z', length 5, status I/T/E).
 bool EndsWithReadyForQuery(std::string_view captured_end, char* status);
 
-// Detection from a connection's first egress bytes: a StartupMessage (protocol 3.0), an
+// Detection from a connection's first egress bytes: a StartupMessage (protocol 3.x), an
 // SSLRequest, a GSSENCRequest or a CancelRequest.
 bool LooksLikePostgresClient(std::string_view first_egress_bytes);
 

@@ -18,6 +18,9 @@ class Stream {
   Stream() = default;
 
   void OnSegment(Direction direction, const Segment& segment);
+  // The connection closed: a query that had an error (a FATAL, after which the server closes
+  // without ReadyForQuery) ends at it; any other request still waiting is lost.
+  void OnClose() { matcher_.OnClose(); }
   // Completed queries, in completion order, since the last call. Done queries are bounded by
   // kMaxPending between calls (the oldest are dropped, counted as evicted_requests).
   std::vector<Query> TakeQueries() { return matcher_.TakeQueries(); }

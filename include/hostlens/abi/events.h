@@ -21,7 +21,8 @@ enum hl_event_kind {
   HL_EV_CONN_OPEN = 5,
   HL_EV_CONN_CLOSE = 6,
   HL_EV_DATA = 7,
-  HL_EV_KIND_MAX = 8,
+  HL_EV_PROC_CODE_MAPPED = 8, /* a tracked process mapped a file executable (a library) */
+  HL_EV_KIND_MAX = 9,
 };
 
 struct hl_event_header {
@@ -47,6 +48,12 @@ struct hl_proc_exec_event {
   __u32 tracked_state; /* enum hl_track_state after the kernel's rule */
   __u32 _pad;
   char filename[HL_FILENAME_LEN]; /* as given to execve */
+};
+
+/* A tracked process mapped part of a file as executable code: a shared library the dynamic
+ * loader or dlopen brought in. The agent looks for TLS functions in it (agent/tls/). */
+struct hl_proc_code_mapped_event {
+  struct hl_event_header hdr;
 };
 
 /* Last thread of a tracked process exited. */

@@ -16,13 +16,16 @@ struct FakeKernel : KernelConnections {
   void Ignore(uint32_t tgid, int32_t fd, uint64_t generation) override {
     ignored.push_back({tgid, fd, generation});
   }
+  void IgnoreTls(uint32_t tgid, int32_t fd, uint64_t generation) override {
+    tls_ignored.push_back({tgid, fd, generation});
+  }
   void Forget(uint32_t tgid, int32_t fd) override { forgotten.push_back({tgid, fd, 0}); }
   struct Call {
     uint32_t tgid;
     int32_t fd;
     uint64_t generation;
   };
-  std::vector<Call> ignored, forgotten;
+  std::vector<Call> ignored, tls_ignored, forgotten;
 };
 
 struct FakeSink : ConnectionSink {
@@ -38,6 +41,7 @@ struct FakeSink : ConnectionSink {
   void OnWebsocketClose(const Connection&, const std::string& target) override {
     --open_websockets[target];
   }
+  void OnTlsUncovered(const Connection& conn) override { tls_uncovered.push_back(conn.fd); }
   struct Seen {
     Role role;
     std::string service;
@@ -46,6 +50,7 @@ struct FakeSink : ConnectionSink {
   std::vector<Seen> exchanges;
   std::vector<std::pair<uint16_t, uint64_t>> accepts;
   std::map<std::string, int> open_websockets;
+  std::vector<int32_t> tls_uncovered;
 };
 
 hl_conn_event Open(uint32_t tgid, int32_t fd, uint64_t generation, uint8_t role,
@@ -81,8 +86,9 @@ class ConnectionTableTest : public ::testing::Test {
 
   // One syscall's worth of bytes, fully captured.
   void Data(uint32_t tgid, int32_t fd, uint64_t generation, uint8_t direction,
-            std::string_view bytes, uint64_t ts_ns) {
+            std::string_view bytes, uint64_t ts_ns, uint8_t syscall = HL_SYS_READ) {
     hl_data_event e{};
+    e.syscall = syscall;
     e.hdr.kind = HL_EV_DATA;
     e.hdr.tgid = tgid;
     e.hdr.ts_ns = ts_ns;
@@ -93,6 +99,11 @@ class ConnectionTableTest : public ::testing::Test {
     e.head_len = static_cast<uint16_t>(bytes.size());
     table_.OnData(e, bytes, {});
   }
+  // The plaintext of a TLS library call on the connection (bpf/tls.bpf.c).
+  void Plaintext(uint32_t tgid, int32_t fd, uint64_t generation, uint8_t direction,
+                 std::string_view bytes, uint64_t ts_ns) {
+    Data(tgid, fd, generation, direction, bytes, ts_ns, HL_SYS_TLS);
+  }
 
   FakeKernel kernel_;
   FakeSink sink_;
@@ -101,6 +112,59 @@ class ConnectionTableTest : public ::testing::Test {
 
 constexpr std::string_view kRequest = "GET /items/7?x=1 HTTP/1.1\r\nHost: a\r\n\r\n";
 constexpr std::string_view kResponse = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+// A ClientHello and a ServerHello's first bytes, as the socket probes see them.
+constexpr std::string_view kClientHello = std::string_view("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03", 10);
+constexpr std::string_view kServerHello = std::string_view("\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03", 10);
+
+TEST_F(ConnectionTableTest, TlsServerIsCountedFromItsPlaintextAfterTheHandshake) {
+  table_.OnOpen(Open(10, 5, 1, HL_ROLE_SERVER));
+  Data(10, 5, 1, HL_DIR_INGRESS, "\x16", 100);  // nginx peeks at one byte first
+  Data(10, 5, 1, HL_DIR_INGRESS, kClientHello, 200);
+  Data(10, 5, 1, HL_DIR_EGRESS, kServerHello, 300);
+  ASSERT_EQ(kernel_.ignored.size(), 1u);  // the ciphertext is not copied any further
+  EXPECT_TRUE(kernel_.tls_ignored.empty());
+  Plaintext(10, 5, 1, HL_DIR_INGRESS, kRequest, 1000);
+  Plaintext(10, 5, 1, HL_DIR_EGRESS, kResponse, 5000);
+  Plaintext(10, 5, 1, HL_DIR_INGRESS, kRequest, 6000);
+  Plaintext(10, 5, 1, HL_DIR_EGRESS, kResponse, 7000);
+  ASSERT_EQ(sink_.exchanges.size(), 2u);
+  EXPECT_EQ(sink_.exchanges[0].role, Role::kServer);
+  EXPECT_EQ(sink_.exchanges[0].exchange.request.target, "/items/7?x=1");
+  EXPECT_EQ(sink_.exchanges[1].exchange.response.last_byte_ns, 7000u);
+  table_.OnClose(Close(10, 5, 1));
+  EXPECT_TRUE(sink_.tls_uncovered.empty());
+  EXPECT_EQ(table_.stats().tls_uncovered.load(), 0u);
+}
+
+TEST_F(ConnectionTableTest, TlsClientWhosePlaintextIsNeverSeenIsCountedUncoveredOnce) {
+  table_.OnOpen(Open(10, 5, 1, HL_ROLE_CLIENT));
+  Data(10, 5, 1, HL_DIR_EGRESS, kClientHello, 200);
+  Data(10, 5, 1, HL_DIR_INGRESS, kServerHello, 300);
+  EXPECT_EQ(kernel_.ignored.size(), 1u);
+  table_.OnClose(Close(10, 5, 1));
+  EXPECT_EQ(sink_.tls_uncovered, std::vector<int32_t>{5});
+  EXPECT_EQ(table_.stats().tls_uncovered.load(), 1u);
+  EXPECT_TRUE(sink_.exchanges.empty());
+}
+
+TEST_F(ConnectionTableTest, TlsPlaintextThatIsNoProtocolStopsTheTlsCopiesToo) {
+  table_.OnOpen(Open(10, 5, 1, HL_ROLE_CLIENT));
+  Data(10, 5, 1, HL_DIR_EGRESS, kClientHello, 200);
+  Plaintext(10, 5, 1, HL_DIR_EGRESS, "\x00\x01binary frames", 1000);
+  ASSERT_EQ(kernel_.tls_ignored.size(), 1u);
+  EXPECT_EQ(kernel_.tls_ignored[0].generation, 1u);
+  table_.OnClose(Close(10, 5, 1));
+  EXPECT_TRUE(sink_.tls_uncovered.empty());  // covered: its plaintext was seen
+}
+
+TEST_F(ConnectionTableTest, BytesThatOnlyLookLikeTlsAtTheirFirstByteAreNotTls) {
+  table_.OnOpen(Open(10, 5, 1, HL_ROLE_CLIENT));
+  Data(10, 5, 1, HL_DIR_EGRESS, "\x16\x01 not a record", 200);
+  table_.OnClose(Close(10, 5, 1));
+  EXPECT_TRUE(sink_.tls_uncovered.empty());
+  EXPECT_EQ(table_.stats().ignored.load(), 1u);
+}
 
 TEST_F(ConnectionTableTest, AcceptedConnectionYieldsServerExchangeWithLatency) {
   table_.OnOpen(Open(10, 5, 1, HL_ROLE_SERVER, 300));
@@ -246,6 +310,22 @@ TEST(EndpointTest, PrintsWhatServerAddressNeeds) {
   EXPECT_EQ(unix_socket.ToString(), "unix");
   unix_socket.unix_path = "/run/postgresql/.s.PGSQL.5432";
   EXPECT_EQ(unix_socket.ToString(), "/run/postgresql/.s.PGSQL.5432");
+}
+
+TEST(EndpointTest, ServerAddressIsTheHostTheClientNamedWithItsPort) {
+  Endpoint v4;
+  v4.family = AF_INET;
+  v4.addr = {10, 0, 0, 7};
+  v4.port = 443;
+  EXPECT_EQ(ServerAddress(v4, ""), "10.0.0.7:443");
+  EXPECT_EQ(ServerAddress(v4, "api.payments.example"), "api.payments.example:443");
+  EXPECT_EQ(ServerAddress(v4, "api.payments.example:8443"), "api.payments.example:8443");
+  EXPECT_EQ(ServerAddress(v4, "[::1]"), "[::1]:443");
+  EXPECT_EQ(ServerAddress(v4, "[::1]:80"), "[::1]:80");
+  Endpoint unix_socket;
+  unix_socket.family = AF_UNIX;
+  unix_socket.unix_path = "/run/app.sock";
+  EXPECT_EQ(ServerAddress(unix_socket, "localhost"), "/run/app.sock");
 }
 
 }  // namespace

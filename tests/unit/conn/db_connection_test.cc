@@ -45,7 +45,10 @@ struct DbSink : ConnectionSink {
     addresses[conn.fd] = conn.server_address;
     roles[conn.fd] = conn.role;
   }
-  void OnDbConnectionClose(const Connection& conn) override { ++closed[conn.fd]; }
+  void OnDbConnectionClose(const Connection& conn) override {
+    ++closed[conn.fd];
+    operations_at_close[conn.fd] = operations[conn.fd].size();
+  }
   void OnDbBytes(const Connection& conn, bool sent, uint64_t bytes) override {
     (sent ? sent_bytes : received_bytes)[conn.fd] += bytes;
   }
@@ -58,6 +61,7 @@ struct DbSink : ConnectionSink {
 
   int http_exchanges = 0;
   std::map<int32_t, int> opened, closed;
+  std::map<int32_t, size_t> operations_at_close;
   std::map<int32_t, DbSystem> systems;
   std::map<int32_t, std::string> addresses;
   std::map<int32_t, Role> roles;
@@ -216,10 +220,11 @@ TEST_P(DbCaptureTest, ClientSideYieldsEveryOperationAndEveryByte) {
   EXPECT_EQ(table_.size(), 0u);
 }
 
-// As the kernel captured it before the tail grew to 256 bytes: 4096 bytes of head, 16 of tail, the rest a gap. Bytes are
-// counted from each syscall's length, so they stay exact. Operations stay exact except where a
-// read of more than 4 KiB holds several Redis replies (redis-cli's COMMAND DOCS, a large value
-// merged with the next replies): the hidden headers lose replies, and the loss is counted.
+// As the kernel captured it before the tail grew to 256 bytes: 4096 bytes of head, 16 of tail, the
+// rest a gap. Bytes are counted from each syscall's length, so they stay exact. Operations stay
+// exact except where a read of more than 4 KiB holds several Redis replies (redis-cli's COMMAND
+// DOCS, a large value merged with the next replies): the hidden headers lose replies, and the loss
+// is counted.
 TEST_P(DbCaptureTest, ClientSideAsTheKernelCapturesIt) {
   Open(5, HL_ROLE_CLIENT, DefaultPort(capture_.system));
   Replay(5, capture_);
@@ -450,6 +455,37 @@ TEST_F(DbConnectionTest, OtherBytesAreIgnoredNotReported) {
   EXPECT_TRUE(sink_.opened.empty());
   EXPECT_EQ(kernel_.ignored, (std::vector<int32_t>{5, 6}));
   EXPECT_EQ(table_.stats().ignored.load(), 2u);
+}
+
+// A FATAL error (pg_terminate_backend) has no ReadyForQuery after it: the server closes, and
+// the close ends the query, reported before the connection's end. A query still waiting when the
+// connection closes is lost, and counted.
+TEST_F(DbConnectionTest, PostgresQueryEndedByFatalIsReportedAtClose) {
+  using protocols::test_util::Bytes;
+  const std::string startup = Bytes("\0\0\0\x12\0\x03\0\0user\0bob\0\0");
+  const std::string ready = Bytes("R\0\0\0\x08\0\0\0\0Z\0\0\0\x05I");
+  for (int32_t fd : {5, 6}) {
+    Open(fd, HL_ROLE_CLIENT, 5432);
+    Data(fd, HL_DIR_EGRESS, startup, 1000);
+    Data(fd, HL_DIR_INGRESS, ready, 2000);
+    Data(fd, HL_DIR_EGRESS, Bytes("Q\0\0\0\x18select pg_sleep(10)\0"), 3000);
+  }
+  Data(5, HL_DIR_INGRESS, Bytes("E\0\0\0\x20SFATAL\0C57P01\0Mterminating\0\0"), 4000);
+  EXPECT_TRUE(sink_.operations[5].empty());
+  Close(5);
+  ASSERT_EQ(sink_.operations[5].size(), 1u);
+  EXPECT_EQ(sink_.operations_at_close[5], 1u);
+  const DbOperation& op = sink_.operations[5][0];
+  EXPECT_EQ(op.operation, "SELECT");
+  EXPECT_EQ(op.error_type, "57P01");
+  EXPECT_EQ(op.start_ns, 3000u);
+  EXPECT_EQ(op.end_ns, 4000u);
+  EXPECT_EQ(table_.stats().db_responses_lost.load(), 0u);
+
+  Close(6);
+  EXPECT_TRUE(sink_.operations[6].empty());
+  EXPECT_EQ(sink_.closed[6], 1);
+  EXPECT_EQ(table_.stats().db_responses_lost.load(), 1u);
 }
 
 TEST_F(DbConnectionTest, ProcessExitClosesItsDatabaseConnections) {

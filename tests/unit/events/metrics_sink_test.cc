@@ -55,7 +55,7 @@ class MetricsSinkTest : public ::testing::TestWithParam<bool> {
   MetricsSinkTest()
       : http_(registry_, Routes(), {}),
         db_(registry_, {}),
-        sink_({http_, db_, slow_queries_, routes_, fan_out_, 100 * kMs}),
+        sink_({http_, db_, slow_queries_, routes_, fan_out_, 100 * kMs, nullptr, {}}),
         table_([](uint32_t) { return std::string("shop"); }, kernel_, sink_, 64,
                conn::DbStreamOptions{/*capture_literals=*/GetParam()}) {}
 

@@ -68,6 +68,15 @@ inline std::vector<std::string> ConformanceNames(std::string_view protocol) {
   return CaptureNames(ConformanceDir(protocol));
 }
 
+// A case's name as a gtest parameter name (letters, digits and '_' only).
+inline std::string ConformanceTestName(std::string name) {
+  for (char& c : name) {
+    bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+    if (!alnum) c = '_';
+  }
+  return name;
+}
+
 inline ConformanceCase LoadConformanceCase(std::string_view protocol, const std::string& name) {
   return LoadRecordedCapture<ConformanceOp>(ConformanceDir(protocol), name, "expected",
                                             &ParseConformanceOp);

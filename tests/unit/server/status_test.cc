@@ -55,6 +55,25 @@ TEST(Status, CapsTheProcessListButNotTheCount) {
   EXPECT_EQ(json["tracked_processes"]["truncated"], true);
 }
 
+TEST(Status, ListsEachProcesssTlsLibrariesWithTheirState) {
+  StatusInput in = Sample();
+  in.processes[2].tls = {
+      {"/usr/lib/x86_64-linux-gnu/libssl.so.3", "openssl", "attached", ""},
+      {"/usr/local/bin/app", "go", "unsupported", "Go crypto/tls is not probed yet"}};
+  auto json = nlohmann::json::parse(RenderStatus(in));
+  const auto& nginx = json["tracked_processes"]["processes"][1];
+  ASSERT_EQ(nginx["pid"], 20);
+  ASSERT_EQ(nginx["tls_libraries"].size(), 2u);
+  EXPECT_EQ(nginx["tls_libraries"][0]["path"], "/usr/lib/x86_64-linux-gnu/libssl.so.3");
+  EXPECT_EQ(nginx["tls_libraries"][0]["library"], "openssl");
+  EXPECT_EQ(nginx["tls_libraries"][0]["state"], "attached");
+  EXPECT_FALSE(nginx["tls_libraries"][0].contains("reason"));
+  EXPECT_EQ(nginx["tls_libraries"][1]["state"], "unsupported");
+  EXPECT_EQ(nginx["tls_libraries"][1]["reason"], "Go crypto/tls is not probed yet");
+  EXPECT_EQ(json["tracked_processes"]["processes"][0]["tls_libraries"],
+            nlohmann::json::array());
+}
+
 TEST(Status, InvalidUtf8InExePathDoesNotThrow) {
   StatusInput in = Sample();
   in.processes = {{1, "svc", std::string("/tmp/\xff\xfe")}};

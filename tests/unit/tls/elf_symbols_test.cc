@@ -126,6 +126,34 @@ TEST(TlsLibrary, GoBinaryWithoutSymbolsIsSaidSo) {
   EXPECT_EQ(why, "go binary without symbols");
 }
 
+TEST(TlsLibrary, StrippedExecutableWithOpensslInsideIsSaidSo) {
+  ElfFacts facts;
+  facts.has_openssl_ssl_code = true;
+  std::string why;
+  TlsLibrary which = TlsLibrary::kGo;
+  EXPECT_FALSE(ClassifyTlsFile(facts, &why, &which).has_value());
+  EXPECT_EQ(why, "OpenSSL linked in without symbols");
+  EXPECT_EQ(which, TlsLibrary::kOpenssl);
+  // Its symbol table kept: then SSL_read would have been found, or it is not there.
+  facts.has_symtab = true;
+  EXPECT_FALSE(ClassifyTlsFile(facts, &why).has_value());
+  EXPECT_EQ(why, "");
+}
+
+TEST(TlsLibrary, DebiansLibcryptoIsNotATlsLibraryAndLibsslIs) {
+  for (const auto& [path, tls] : {std::pair<const char*, bool>{"/usr/lib/x86_64-linux-gnu/libcrypto.so.3", false},
+                                  {"/usr/lib/x86_64-linux-gnu/libssl.so.3", true}}) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) GTEST_SKIP() << path << " not installed";
+    std::string file((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto facts = ReadElfSymbols(file, TlsSymbolNames());
+    ASSERT_TRUE(facts.has_value()) << path;
+    std::string why;
+    EXPECT_EQ(ClassifyTlsFile(*facts, &why).has_value(), tls) << path;
+    EXPECT_EQ(why, "") << path;
+  }
+}
+
 TEST(TlsLibrary, OneDirectionOnlyIsNotEnough) {
   ElfFacts facts;
   facts.symbols["SSL_read"] = {};

@@ -178,6 +178,51 @@ TEST(ParseRequestHeadTest, CollectsFramingFacts) {
   EXPECT_FALSE(head.headers.connection_close);
 }
 
+// The Host field names the server a client called (http_client_* server_address).
+struct HostCase {
+  const char* name;
+  const char* field;
+  const char* host;
+};
+
+class HostFieldTest : public ::testing::TestWithParam<HostCase> {};
+
+TEST_P(HostFieldTest, KeepsOnlyAHostAndPort) {
+  const std::string text =
+      std::string("GET / HTTP/1.1\r\nHost:") + GetParam().field + "\r\n\r\n";
+  std::string_view buf = text;
+  RequestHead head;
+  ASSERT_EQ(ParseRequestHead(&buf, &head), ParseState::kSuccess);
+  EXPECT_EQ(head.headers.host, GetParam().host);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Hosts, HostFieldTest,
+    ::testing::Values(HostCase{"Name", " api.payments.example", "api.payments.example"},
+                      HostCase{"NameAndPort", " API.Example:8443 ", "api.example:8443"},
+                      HostCase{"Ipv4", "10.0.0.7:80", "10.0.0.7:80"},
+                      HostCase{"Ipv6", " [::1]:8080", "[::1]:8080"},
+                      HostCase{"Ipv6NoPort", " [FE80::1]", "[fe80::1]"},
+                      HostCase{"Empty", " ", ""},
+                      HostCase{"Userinfo", " user@example.com", ""},
+                      HostCase{"Path", " example.com/x", ""},
+                      HostCase{"EmptyPort", " example.com:", ""},
+                      HostCase{"PortTooLong", " example.com:123456", ""},
+                      HostCase{"LettersInPort", " example.com:8o", ""},
+                      HostCase{"PortOnly", " :80", ""},
+                      HostCase{"UnclosedLiteral", " [::1", ""},
+                      HostCase{"QueryLike", " example.com?secret=1", ""}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+TEST(HostFieldTest, LongerThanAnyHostNameIsDropped) {
+  const std::string text =
+      "GET / HTTP/1.1\r\nHost: " + std::string(256, 'a') + "\r\n\r\n";
+  std::string_view buf = text;
+  RequestHead head;
+  ASSERT_EQ(ParseRequestHead(&buf, &head), ParseState::kSuccess);
+  EXPECT_EQ(head.headers.host, "");
+}
+
 TEST(ParseResponseHeadTest, ChunkedMustBeTheFinalCoding) {
   std::string_view buf =
       "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: gzip\r\n\r\n";

@@ -370,5 +370,51 @@ TEST(StreamTest, ServerPacketsWithoutCommandAreCounted) {
   EXPECT_EQ(c.stream().stats().unmatched_responses, 1u);
 }
 
+// LOCAL INFILE: the file's packets are not commands, whatever their sequence id; the empty
+// packet ends them, and the server's OK ends the query.
+TEST(StreamTest, LocalInfileDataIsNotACommandEvenAtSequenceIdZero) {
+  Conversation c;
+  Handshake(&c, false);
+  c.Requests(Command(kComQuery, "LOAD DATA LOCAL INFILE 'f' INTO TABLE t"));
+  c.Responses(Wire(1, "\xfb" "f"));
+  for (int seq = 2; seq < 258; ++seq) c.Requests(Wire(static_cast<uint8_t>(seq), "\x03row\n"));
+  c.Requests(Wire(2, ""));
+  c.Responses(Ok(3));
+  ASSERT_EQ(c.results().size(), 1u);
+  EXPECT_EQ(c.results()[0].sql, "LOAD DATA LOCAL INFILE 'f' INTO TABLE t");
+  EXPECT_EQ(c.results()[0].error_code, "");
+  EXPECT_EQ(c.stream().pending(), 0u);
+  EXPECT_FALSE(c.stream().stats().unmatched_responses);
+}
+
+// The file's empty packet hidden in a capture gap: the server's answer still ends the file, and
+// the next command is one.
+TEST(StreamTest, LocalInfileEndsAtTheServersAnswerWithoutTheEmptyPacket) {
+  Conversation c;
+  Handshake(&c, false);
+  c.Requests(Command(kComQuery, "LOAD DATA LOCAL INFILE 'f' INTO TABLE t"));
+  c.Responses(Wire(1, "\xfb" "f"));
+  c.Requests(Wire(2, "\x03row\n"));
+  c.Responses(Ok(4));
+  c.Requests(Command(kComQuery, "select 1"));
+  c.Responses(Ok(1));
+  ASSERT_EQ(c.results().size(), 2u);
+  EXPECT_EQ(c.results()[0].sql, "LOAD DATA LOCAL INFILE 'f' INTO TABLE t");
+  EXPECT_EQ(c.results()[1].sql, "select 1");
+  EXPECT_EQ(c.stream().pending(), 0u);
+  EXPECT_FALSE(c.stream().stats().unmatched_responses);
+}
+
+TEST(StreamTest, CloseLosesTheCommandsStillWaiting) {
+  Conversation c;
+  Handshake(&c, false);
+  c.Requests(Command(kComQuery, "select sleep(10)"));
+  c.Requests(Command(kComPing, ""));
+  c.stream().OnClose();
+  EXPECT_TRUE(c.results().empty());
+  EXPECT_EQ(c.stream().stats().lost_responses, 2u);
+  EXPECT_EQ(c.stream().pending(), 0u);
+}
+
 }  // namespace
 }  // namespace hostlens::protocols::mysql

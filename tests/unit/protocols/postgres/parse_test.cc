@@ -103,5 +103,38 @@ TEST(DetectionTest, RecognizesStartupShapes) {
   EXPECT_FALSE(LooksLikePostgresClient(""));
 }
 
+
+// PostgreSQL 18: a client may ask for protocol 3.2, whose BackendKeyData key is 4 to 256 bytes.
+TEST(ProtocolThreeTwoTest, StartupIsDetectedAndLongKeysFrame) {
+  EXPECT_TRUE(LooksLikePostgresClient(Bytes("\0\0\0\x12\0\x03\0\x02user\0bob\0\0")));
+  for (uint32_t length : {12u, 40u, 264u}) {
+    std::string header = Bytes("K\0\0") + static_cast<char>(length >> 8) +
+                         static_cast<char>(length & 0xff);
+    std::string_view buf = header;
+    char type = 0;
+    uint32_t got = 0;
+    EXPECT_EQ(ParseHeader(&buf, false, &type, &got), ParseState::kSuccess) << length;
+    EXPECT_EQ(got, length);
+  }
+  for (uint32_t length : {11u, 265u}) {
+    std::string header = Bytes("K\0\0") + static_cast<char>(length >> 8) +
+                         static_cast<char>(length & 0xff);
+    std::string_view buf = header;
+    char type = 0;
+    uint32_t got = 0;
+    EXPECT_EQ(ParseHeader(&buf, false, &type, &got), ParseState::kInvalid) << length;
+  }
+}
+
+TEST(FieldsTest, FatalSeverityPrefersTheUnlocalizedField) {
+  EXPECT_TRUE(IsFatalError(Bytes("SFATAL\0VFATAL\0C57P01\0Mterminating\0\0")));
+  EXPECT_TRUE(IsFatalError(Bytes("SFATAL\0C28P01\0\0")));  // before 9.6: no 'V'
+  EXPECT_TRUE(IsFatalError(Bytes("SPANIK\0VPANIC\0\0")));
+  EXPECT_FALSE(IsFatalError(Bytes("SFEHLER\0VERROR\0C42P01\0\0")));
+  EXPECT_FALSE(IsFatalError(Bytes("SERROR\0VERROR\0C42P01\0\0")));
+  EXPECT_FALSE(IsFatalError(Bytes("SFAT")));  // cut by the capture
+  EXPECT_FALSE(IsFatalError(""));
+}
+
 }  // namespace
 }  // namespace hostlens::protocols::postgres

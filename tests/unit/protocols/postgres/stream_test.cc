@@ -231,5 +231,61 @@ TEST(StreamTest, GarbageLosesSyncAndTheNextPlausibleSegmentResyncs) {
   EXPECT_EQ(c.stream().stats().resyncs, 1u);
 }
 
+std::string Fatal(std::string_view code) {
+  return Msg('E', "SFATAL" + std::string(1, '\0') + "VFATAL" + std::string(1, '\0') + "C" +
+                      Str(code) + "Mbye" + std::string(2, '\0'));
+}
+
+// The server closes after a FATAL (no ReadyForQuery): the close ends the query that got it. What
+// else was waiting at the close never got an answer and is lost.
+TEST(StreamTest, CloseEndsTheQueryAFatalAnsweredAndLosesTheRest) {
+  Conversation c;
+  c.Requests(Query("select pg_sleep(10)") + Query("select 2"));
+  uint64_t start = c.last_ts();
+  c.Responses(Fatal("57P01"));
+  uint64_t fatal = c.last_ts();
+  EXPECT_TRUE(c.results().empty());
+  c.stream().OnClose();
+  ASSERT_EQ(c.results().size(), 1u);
+  EXPECT_EQ(c.results()[0].sql, "select pg_sleep(10)");
+  EXPECT_EQ(c.results()[0].error_code, "57P01");
+  EXPECT_EQ(c.results()[0].start_ns, start);
+  EXPECT_EQ(c.results()[0].end_ns, fatal);
+  EXPECT_EQ(c.stream().stats().lost_responses, 1u);
+  EXPECT_EQ(c.stream().pending(), 0u);
+}
+
+// A FATAL with nothing asked is the server ending the connection, not a response.
+TEST(StreamTest, FatalDuringAuthenticationIsNotUnmatched) {
+  Conversation c;
+  c.Requests(Startup());
+  c.Responses(Fatal("28P01"));
+  c.stream().OnClose();
+  EXPECT_TRUE(c.results().empty());
+  EXPECT_EQ(c.stream().stats().unmatched_responses, 0u);
+  EXPECT_EQ(c.stream().stats().lost_responses, 0u);
+}
+
+// A failed prepare is reported when the client's next request arrives: at its end, it was the
+// failed Parse's ErrorResponse.
+TEST(StreamTest, FailedPrepareEndsAtItsError) {
+  Conversation c;
+  c.Requests(Parse("s1", "selec 1") + Msg('D', "S" + Str("s1")) + Sync());
+  uint64_t start = c.last_ts();
+  c.Responses(Error("42601"));
+  uint64_t end = c.last_ts();
+  c.Responses(Ready());
+  c.Requests(Query("select 1"));
+  c.Responses(Complete("SELECT 1") + Ready());
+  ASSERT_EQ(c.results().size(), 2u);
+  EXPECT_EQ(c.results()[0].sql, "selec 1");
+  EXPECT_EQ(c.results()[0].error_code, "42601");
+  EXPECT_TRUE(c.results()[0].prepared);
+  EXPECT_TRUE(c.results()[0].extended);
+  EXPECT_EQ(c.results()[0].start_ns, start);
+  EXPECT_EQ(c.results()[0].end_ns, end);
+  EXPECT_EQ(c.results()[1].sql, "select 1");
+}
+
 }  // namespace
 }  // namespace hostlens::protocols::postgres

@@ -1,0 +1,290 @@
+// HTTPS: nginx serving TLS with a certificate the test makes, hit by curl, ab and a C client
+// (OpenSSL's SSL_read/SSL_write; the C client also seccomp-confined), by Python's http.client
+// (SSL_read_ex/SSL_write_ex) and by the same C client linked statically and stripped (OpenSSL
+// the agent cannot probe). The agent's counts must equal the clients'
+// own on both sides, exactly; what it cannot decrypt it must say it missed.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <regex>
+
+#include "harness.h"
+
+namespace hostlens::testing {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using Labels = std::map<std::string, std::string>;
+
+constexpr char kServerCount[] = "http_server_request_duration_seconds_count";
+constexpr char kClientCount[] = "http_client_request_duration_seconds_count";
+constexpr char kUncovered[] = "hostlens_tls_uncovered_connections_total";
+
+std::string Excerpt(Agent& agent) {
+  return MetricsExcerpt(agent, {kServerCount, kClientCount, kUncovered, "hostlens_events_lost_total",
+                                "hostlens_events_total", "hostlens_tracked",
+                                "hostlens_bpf_counter"});
+}
+
+constexpr char kNginxConfig[] = R"(daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid @DIR@/nginx.pid;
+error_log @DIR@/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path @DIR@/body;
+  proxy_temp_path @DIR@/proxy;
+  fastcgi_temp_path @DIR@/fastcgi;
+  uwsgi_temp_path @DIR@/uwsgi;
+  scgi_temp_path @DIR@/scgi;
+  server {
+    listen 127.0.0.1:@PORT@ ssl;
+    ssl_certificate @DIR@/cert.pem;
+    ssl_certificate_key @DIR@/key.pem;
+    keepalive_requests 100000;
+    location = /hello {
+      default_type text/plain;
+      return 200 "hello\n";
+    }
+    location /static/ {
+      root @DIR@/www;
+    }
+  }
+}
+)";
+
+long AbField(const std::string& output, const std::string& field) {
+  std::smatch match;
+  if (std::regex_search(output, match, std::regex(field + R"(:\s+(\d+))"))) {
+    return std::stol(match[1]);
+  }
+  return -1;
+}
+
+class TlsNginx : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
+    fs::permissions(dir_.path(),
+                    fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+    port_ = FreePort();
+    auto cert = RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
+                           " -addext subjectAltName=DNS:localhost,DNS:api.payments.example,"
+                           "IP:127.0.0.1 -keyout " +
+                           dir_.path() + "/key.pem -out " + dir_.path() + "/cert.pem");
+    ASSERT_EQ(cert.exit_code, 0) << cert.output;
+    fs::create_directories(dir_.path() + "/www/static");
+    // Larger than a TLS record (16 KiB): the response takes several SSL_write calls' records.
+    std::ofstream(dir_.path() + "/www" + kLargePath) << std::string(kLargeBytes, 'x');
+
+    std::string config = kNginxConfig;
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"@DIR@", dir_.path()},
+                                     {"@PORT@", std::to_string(port_)}}) {
+      for (size_t at; (at = config.find(key)) != std::string::npos;) {
+        config.replace(at, key.size(), value);
+      }
+    }
+    std::ofstream(dir_.path() + "/nginx.conf") << config;
+    nginx_ = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/sbin/nginx", "-p", dir_.path() + "/", "-c",
+                                 dir_.path() + "/nginx.conf", "-e", dir_.path() + "/error.log"});
+    ASSERT_TRUE(WaitFor([&] {
+      return RunCommand("curl -sk -o /dev/null " + Url("/hello")).exit_code == 0;
+    }, 10s)) << nginx_->Stderr() << ReadFile(dir_.path() + "/error.log");
+  }
+
+  void TearDown() override {
+    agent_.reset();
+    if (nginx_) nginx_->KillGroup();
+  }
+
+  void StartAgent(std::vector<std::string> args) {
+    agent_ = std::make_unique<Agent>(args);
+    ASSERT_TRUE(agent_->WaitReady()) << agent_->process().Stderr();
+  }
+
+  std::vector<std::string> NginxArgs() const { return {"--pid", std::to_string(nginx_->pid())}; }
+
+  // A copy of `binary` named `name` in the test's directory, so a selector picks it alone.
+  std::string CopyOf(const std::string& binary, const std::string& name) {
+    const std::string copy = dir_.path() + "/" + name;
+    fs::copy_file(binary, copy);
+    fs::permissions(copy, fs::perms::owner_all);
+    return copy;
+  }
+
+  double ServerCount(const std::string& route) {
+    return agent_->SumOf(kServerCount, {{"service_name", "nginx"},
+                                        {"http_request_method", "GET"},
+                                        {"http_route", route},
+                                        {"http_response_status_code", "200"}});
+  }
+
+  void ExpectNothingLost() {
+    hostlens::testing::ExpectNoEventsLost(
+        *agent_, Excerpt,
+        {"ringbuf_full", "map_full", "parse", "http_request_evicted", "http_response_unmatched",
+         "http_response_lost"});
+  }
+
+  std::string Url(const std::string& path, const std::string& host = "127.0.0.1") const {
+    return "https://" + host + ":" + std::to_string(port_) + path;
+  }
+
+  static constexpr char kLargePath[] = "/static/large.bin";
+  static constexpr size_t kLargeBytes = 100 * 1024;
+  TempDir dir_{"tls-nginx"};
+  uint16_t port_ = 0;
+  std::unique_ptr<Process> nginx_;
+  std::unique_ptr<Agent> agent_;
+};
+
+TEST_F(TlsNginx, CurlAndNginxOverHttpsAreCountedOnBothSides) {
+  const std::string curl = CopyOf("/usr/bin/curl", "hl-tls-curl");
+  auto args = NginxArgs();
+  args.insert(args.end(), {"--exe", "/hl-tls-curl$"});
+  ASSERT_NO_FATAL_FAILURE(StartAgent(args));
+
+  // Three requests on one keep-alive connection, the last one 100 KiB.
+  const std::string hello = Url("/hello");
+  auto run = RunCommand(curl + " -sk -w '%{http_code} %{num_connects} %{size_download}\\n' " +
+                        hello + " " + hello + " " + Url(kLargePath) +
+                        " -o /dev/null -o /dev/null -o /dev/null");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.output, "200 1 6\n200 0 6\n200 0 " + std::to_string(kLargeBytes) + "\n");
+  // The application's own name for the server: the Host it sent.
+  auto named = RunCommand(curl + " -sk -o /dev/null -w '%{http_code}\\n' --resolve "
+                          "api.payments.example:" + std::to_string(port_) + ":127.0.0.1 " +
+                          Url("/hello", "api.payments.example"));
+  ASSERT_EQ(named.output, "200\n");
+
+  EXPECT_EQ(Settle([&] { return ServerCount("/hello"); }, 3), 3) << Excerpt(*agent_);
+  EXPECT_EQ(ServerCount(kLargePath), 1) << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kServerCount, {{"service_name", "nginx"}}), 4) << Excerpt(*agent_);
+
+  const std::string port = std::to_string(port_);
+  EXPECT_EQ(Settle([&] {
+              return agent_->SumOf(kClientCount, {{"service_name", "hl-tls-curl"},
+                                                  {"server_address", "127.0.0.1:" + port},
+                                                  {"http_response_status_code", "200"}});
+            }, 3), 3)
+      << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kClientCount, {{"service_name", "hl-tls-curl"},
+                                         {"server_address", "api.payments.example:" + port}}),
+            1)
+      << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kClientCount, {{"service_name", "hl-tls-curl"}}), 4) << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kUncovered), 0) << Excerpt(*agent_);
+  ExpectNothingLost();
+}
+
+TEST_F(TlsNginx, AbOverHttpsIsCountedExactlyWithAndWithoutKeepAlive) {
+  ASSERT_NO_FATAL_FAILURE(StartAgent(NginxArgs()));
+  auto keep_alive = RunCommand("timeout 180 ab -q -k -s 30 -n 3000 -c 8 " + Url("/hello"));
+  ASSERT_EQ(keep_alive.exit_code, 0) << keep_alive.output;
+  ASSERT_EQ(AbField(keep_alive.output, "Complete requests"), 3000) << keep_alive.output;
+  ASSERT_EQ(AbField(keep_alive.output, "Failed requests"), 0) << keep_alive.output;
+  EXPECT_EQ(Settle([&] { return ServerCount("/hello"); }, 3000), 3000) << Excerpt(*agent_);
+
+  auto per_request = RunCommand("timeout 180 ab -q -s 30 -n 300 -c 4 " + Url(kLargePath));
+  ASSERT_EQ(per_request.exit_code, 0) << per_request.output;
+  ASSERT_EQ(AbField(per_request.output, "Complete requests"), 300) << per_request.output;
+  ASSERT_EQ(AbField(per_request.output, "Failed requests"), 0) << per_request.output;
+  EXPECT_EQ(Settle([&] { return ServerCount(kLargePath); }, 300), 300) << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kUncovered), 0) << Excerpt(*agent_);
+  ExpectNothingLost();
+}
+
+// Python's ssl module calls only SSL_read_ex and SSL_write_ex. The client's connection is
+// opened before the agent starts: both sides pick it up at its next TLS call.
+TEST_F(TlsNginx, PythonClientOnAConnectionOlderThanTheAgentIsCountedOnBothSides) {
+  const std::string trigger = dir_.path() + "/go";
+  auto client = StartPython(HOSTLENS_SOURCE_DIR "/tests/integration/clients/https_client.py",
+                            {"127.0.0.1", std::to_string(port_), "/hello", "2", "--then",
+                             kLargePath, "5", "--after", trigger});
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(trigger + ".ready"); }, 30s)) << client->Stderr();
+
+  auto args = NginxArgs();
+  args.insert(args.end(), {"--pid", std::to_string(client->pid())});
+  ASSERT_NO_FATAL_FAILURE(StartAgent(args));
+  const std::string status = agent_->Get("/api/v1/status").body;
+  auto json = nlohmann::json::parse(status);
+  bool python_probed = false;
+  for (const auto& p : json["tracked_processes"]["processes"]) {
+    if (p["pid"] != client->pid()) continue;
+    for (const auto& library : p["tls_libraries"]) {
+      python_probed |= library["library"] == "openssl" && library["state"] == "attached";
+    }
+  }
+  EXPECT_TRUE(python_probed) << status;
+
+  const std::string python = ExeName(client->pid());
+  std::ofstream(trigger) << "go\n";
+  ASSERT_EQ(client->Wait(60s), 0) << client->Stderr();
+
+  EXPECT_EQ(Settle([&] { return ServerCount(kLargePath); }, 5), 5) << Excerpt(*agent_);
+  EXPECT_EQ(ServerCount("/hello"), 0) << "sent before the agent started\n" << Excerpt(*agent_);
+  EXPECT_EQ(Settle([&] {
+              return agent_->SumOf(kClientCount, {{"service_name", python},
+                                                  {"http_response_status_code", "200"}});
+            }, 5), 5)
+      << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kUncovered), 0) << Excerpt(*agent_);
+  ExpectNothingLost();
+}
+
+// OpenSSL linked into a stripped executable: nothing the agent can probe. nginx's side is still
+// counted; the client's connection is counted as not covered, and why, and the status says so.
+TEST_F(TlsNginx, ClientWithATlsLibraryTheAgentCannotProbeIsCountedUncovered) {
+  const std::string client = CopyOf(HOSTLENS_TLS_CLIENT_STATIC, "hl-static-tls");
+  auto args = NginxArgs();
+  args.insert(args.end(), {"--exe", "/hl-static-tls$"});
+  ASSERT_NO_FATAL_FAILURE(StartAgent(args));
+  for (int i = 0; i < 2; ++i) {
+    auto run = RunCommand(client + " 127.0.0.1 " + std::to_string(port_) + " /hello 3");
+    ASSERT_EQ(run.exit_code, 0) << run.output;
+    ASSERT_EQ(run.output, "200 3\n");
+  }
+  EXPECT_EQ(Settle([&] {
+              return agent_->SumOf(kUncovered,
+                                   {{"service_name", "hl-static-tls"}, {"reason", "no_symbols"}});
+            }, 2), 2)
+      << Excerpt(*agent_) << agent_->process().Stderr();
+  EXPECT_EQ(agent_->SumOf(kUncovered), 2) << Excerpt(*agent_);
+  EXPECT_EQ(Settle([&] { return ServerCount("/hello"); }, 6), 6) << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kClientCount, {{"service_name", "hl-static-tls"}}), 0)
+      << Excerpt(*agent_);
+}
+
+// The return probes must never crash the traced process, not even one that confined itself with
+// seccomp to a few syscalls (uretprobes on x86 return through a syscall of their own on recent
+// kernels; a filter that does not know it would kill the process).
+TEST_F(TlsNginx, SeccompConfinedClientSurvivesTheProbesAndIsCounted) {
+  const std::string client = CopyOf(HOSTLENS_TLS_CLIENT, "hl-seccomp-tls");
+  auto args = NginxArgs();
+  args.insert(args.end(), {"--exe", "/hl-seccomp-tls$"});
+  ASSERT_NO_FATAL_FAILURE(StartAgent(args));
+  auto run =
+      RunCommand(client + " 127.0.0.1 " + std::to_string(port_) + " " + kLargePath + " 20 --seccomp");
+  ASSERT_EQ(run.exit_code, 0) << "the confined client died: " << run.output;
+  ASSERT_EQ(run.output, "200 20\n");
+  EXPECT_EQ(Settle([&] {
+              return agent_->SumOf(kClientCount, {{"service_name", "hl-seccomp-tls"},
+                                                  {"http_response_status_code", "200"}});
+            }, 20), 20)
+      << Excerpt(*agent_);
+  EXPECT_EQ(Settle([&] { return ServerCount(kLargePath); }, 20), 20) << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kUncovered), 0) << Excerpt(*agent_);
+  ExpectNothingLost();
+}
+
+}  // namespace
+}  // namespace hostlens::testing
