@@ -8,7 +8,7 @@ LISTEN ?= 0.0.0.0:9477
 FUZZERS = http1_fuzzer postgres_fuzzer mysql_fuzzer redis_fuzzer memcached_fuzzer sql_fuzzer tls_fuzzer
 FUZZ_SECONDS ?= 15
 
-.PHONY: all deps build run test fuzz-build fuzz golden bench clean
+.PHONY: all deps build run test test-kernels fuzz-build fuzz golden bench clean
 
 all: build
 
@@ -24,7 +24,14 @@ run: build
 
 test: build fuzz-build
 	cd $(BUILD_DIR) && ctest --output-on-failure --timeout 300
+	$(MAKE) --no-print-directory test-kernels
 	$(MAKE) --no-print-directory fuzz
+
+# The kernel matrix (tests/kernels/): Debian 11's 5.10, Debian 12's 6.1 and 6.12 booted in qemu
+# on this machine's root filesystem, and this machine's kernel, each running the smoke suite.
+# KERNELS=5.10,6.1 for some of them.
+test-kernels: build
+	/usr/bin/python3 -B tests/kernels/run_matrix.py --build $(BUILD_DIR) $(if $(KERNELS),--kernels $(KERNELS))
 
 # The fuzzers need clang; they get a build tree of their own.
 fuzz-build: deps

@@ -17,6 +17,12 @@
 char LICENSE[] SEC("license") = "GPL";
 
 const volatile __u32 targ_capture_bytes = 4096;
+/* Per-thread call state in task storage (Linux 5.12: the map type with
+ * bpf_task_storage_get() from tracepoints, and bpf_get_current_task_btf()),
+ * else in io_calls_by_thread. Set by the loader from its feature probes
+ * (agent/bpf/features.h); the verifier drops the branch not taken, and the
+ * loader does not create the map of the other one. */
+const volatile bool targ_task_storage = true;
 
 #define MAX_TAIL_IOVECS 8
 
@@ -41,6 +47,15 @@ struct {
   __type(key, int);
   __type(value, struct io_call);
 } io_calls SEC(".maps");
+
+/* The same slots where there is no task storage: keyed by pid_tgid, the entry
+ * deleted at exit. */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, __u64);
+  __type(value, struct io_call);
+} io_calls_by_thread SEC(".maps");
 
 /* The event is built here, then copied to the ring buffer at its real size. */
 struct {
@@ -106,6 +121,10 @@ static __always_inline int enter(int fd, __u64 buf, __u32 iovcnt, enum hl_syscal
   call.direction = direction;
   call.role = info->role;
   call.active = 1;
+  if (!targ_task_storage) {
+    if (bpf_map_update_elem(&io_calls_by_thread, &id, &call, BPF_ANY)) count(HL_CNT_LOST_MAP_FULL);
+    return 0;
+  }
   struct io_call *slot = bpf_task_storage_get(&io_calls, bpf_get_current_task_btf(), 0,
                                               BPF_LOCAL_STORAGE_GET_F_CREATE);
   if (!slot) {
@@ -114,6 +133,23 @@ static __always_inline int enter(int fd, __u64 buf, __u32 iovcnt, enum hl_syscal
   }
   *slot = call;
   return 0;
+}
+
+/* The call the enter probe of this thread left, taken (the slot is free
+ * again); false if there is none. */
+static __always_inline bool take_call(__u64 id, struct io_call *call) {
+  if (!targ_task_storage) {
+    struct io_call *found = bpf_map_lookup_elem(&io_calls_by_thread, &id);
+    if (!found) return false;
+    *call = *found;
+    bpf_map_delete_elem(&io_calls_by_thread, &id);
+    return true;
+  }
+  struct io_call *found = bpf_task_storage_get(&io_calls, bpf_get_current_task_btf(), 0, 0);
+  if (!found || !found->active) return false;
+  *call = *found;
+  found->active = 0;
+  return true;
 }
 
 static __always_inline void copy_tail(struct hl_data_event *ev, const struct io_call *call,
@@ -150,10 +186,8 @@ static __always_inline void copy_tail(struct hl_data_event *ev, const struct io_
 
 static __always_inline int exit_(long ret) {
   __u64 id = bpf_get_current_pid_tgid();
-  struct io_call *found = bpf_task_storage_get(&io_calls, bpf_get_current_task_btf(), 0, 0);
-  if (!found || !found->active) return 0;
-  struct io_call call = *found;
-  found->active = 0;
+  struct io_call call = {}; /* 5.10's verifier refuses reads of uninitialized stack */
+  if (!take_call(id, &call)) return 0;
   if (ret <= 0) return 0;
 
   __u32 zero = 0;

@@ -48,9 +48,10 @@ struct {
   __type(value, __u64);
 } skipped_fds SEC(".maps");
 
-/* Source of connection generations, shared by every object. */
+/* Source of connection generations, shared by every object: one counter per
+ * CPU (see next_generation). */
 struct {
-  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
   __uint(max_entries, 1);
   __type(key, __u32);
   __type(value, __u64);
@@ -120,11 +121,26 @@ static __always_inline int track(__u32 tgid, const struct hl_tracked *value) {
   return err;
 }
 
+/* A connection's generation, never 0: this CPU's next count, with the CPU in
+ * the low bits, so unique across CPUs without an atomic fetch-and-add (its
+ * result needs the BPF_FETCH instructions of Linux 5.12, and 5.10's verifier
+ * refuses the instruction even in dead code, so no load-time switch could keep
+ * it). Plain increments are enough: the syscall tracepoint programs never run
+ * nested on one CPU (bpf_prog_active) and run with preemption off. The TLS
+ * uretprobe (tls.bpf.c, for sockets older than the agent) may be preempted on
+ * newer kernels between the read and the write, and so share its number with
+ * a connection opened meanwhile on that CPU: harmless, as a generation only
+ * has to differ between successive connections of one (tgid, fd), and the
+ * connection it opens is of that socket, already open. */
+#define HL_GENERATION_CPU_BITS 16
+
 static __always_inline __u64 next_generation(void) {
   __u32 zero = 0;
-  __u64 *value = bpf_map_lookup_elem(&generation, &zero);
-  if (!value) return 0;
-  return __sync_fetch_and_add(value, 1) + 1;
+  __u64 *count = bpf_map_lookup_elem(&generation, &zero);
+  if (!count) return 0;
+  __u64 next = *count + 1;
+  *count = next;
+  return (next << HL_GENERATION_CPU_BITS) | bpf_get_smp_processor_id();
 }
 
 #endif

@@ -2,7 +2,28 @@
 # Installs what hostlens needs to build, run and test, from Debian's archive
 # only. Idempotent: when every package is already present it returns at once
 # without touching the network.
+#
+#   install-deps.sh [--kernels [NAME...]]
+#
+# --kernels also fetches the kernel matrix's Debian kernels (all of
+# tests/kernels/matrix, or the NAMEs) with scripts/kernels/fetch-kernels.sh:
+# private apt configurations, never the machine's sources. make test-kernels
+# asks for them this way.
 set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+kernels=()
+fetch_kernels=0
+while [ $# -gt 0 ]; do
+  case $1 in
+    --kernels) fetch_kernels=1 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -*) echo "install-deps: unknown option $1" >&2; exit 2 ;;
+    *) [ $fetch_kernels -eq 1 ] || { echo "install-deps: $1: kernel names follow --kernels" >&2; exit 2; }
+       kernels+=("$1") ;;
+  esac
+  shift
+done
 
 build_pkgs=(
   build-essential cmake pkg-config
@@ -39,6 +60,10 @@ test_pkgs=(
   python3-pymemcache         # memcached client of the cache tests
   wrk                        # HTTP load generator of the benchmarks (bench/)
   python3-django-prometheus  # the hand-wired alternative the benchmarks compare against
+  qemu-system-x86            # boots the kernel matrix (make test-kernels, tests/kernels/)
+  busybox-static             # the kernel matrix's initramfs (scripts/kernels/make-initramfs.sh)
+  kmod                       # depmod: the module dependencies of the matrix kernels' initramfs
+  debian-archive-keyring     # verifies the archives the matrix kernels are fetched from
 )
 
 want=("${build_pkgs[@]}" "${test_pkgs[@]}")
@@ -49,25 +74,29 @@ for pkg in "${want[@]}"; do
   fi
 done
 
-if [ ${#missing[@]} -eq 0 ]; then
-  exit 0
-fi
+# Only when something is missing: apt-get update first, then the packages.
+install_missing() {
+  if [ "$(id -u)" -ne 0 ]; then
+    SUDO=sudo
+  else
+    SUDO=
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  # Servers are installed to be started by the tests on loopback ports, not
+  # as system services listening on every address: keep their postinst from
+  # starting them (the policy-rc.d convention), unless the machine has a
+  # policy of its own.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+    $SUDO chmod +x "$policy"
+    trap '$SUDO rm -f "$policy"' EXIT
+  fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
 
-if [ "$(id -u)" -ne 0 ]; then
-  SUDO=sudo
-else
-  SUDO=
+[ ${#missing[@]} -eq 0 ] || install_missing
+if [ $fetch_kernels -eq 1 ]; then
+  "$here/kernels/fetch-kernels.sh" ${kernels[@]+"${kernels[@]}"}
 fi
-echo "install-deps: installing ${missing[*]}"
-# Servers are installed to be started by the tests on loopback ports, not
-# as system services listening on every address: keep their postinst from
-# starting them (the policy-rc.d convention), unless the machine has a
-# policy of its own.
-policy=/usr/sbin/policy-rc.d
-if [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$policy" >/dev/null
-  $SUDO chmod +x "$policy"
-  trap '$SUDO rm -f "$policy"' EXIT
-fi
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -33,6 +33,11 @@ std::function<std::string()> StatusJson(Stages& s) {
     in.version = kVersion;
     in.kernel_release = kernel_release;
     for (const auto& p : s.probes.programs()) in.programs.push_back({p.name, p.section, p.object});
+    const bpf::KernelFeatures& f = s.probes.features();
+    in.kernel_features = {{"ring_buffer", f.ring_buffer},
+                          {"task_storage", f.task_storage},
+                          {"get_current_task_btf", f.current_task_btf}};
+    in.fallbacks = s.probes.fallbacks();
     for (const auto& selector : s.options.selectors) in.selectors.push_back(selector.Describe());
     for (const auto& p : s.processes.List()) {
       server::StatusProcess process{p.pid, p.service, p.exe, {}};

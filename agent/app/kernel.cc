@@ -15,6 +15,7 @@ bpf::ProbeConfig ProbeConfigOf(const config::Options& options) {
   probe_config.ring_buffer_bytes = options.ring_buffer_bytes;
   probe_config.max_tracked_processes = options.max_tracked_processes;
   probe_config.capture_bytes = options.capture_bytes;
+  probe_config.without_features = options.without_kernel_features;
   // With no selector every new process is a candidate; an exe selector needs exec events too.
   probe_config.exec_pending = options.selectors.empty();
   for (size_t i = 0; i < options.selectors.size(); ++i) {
@@ -38,6 +39,9 @@ std::variant<std::unique_ptr<bpf::Probes>, std::string> LoadKernel(const config:
   if (auto* error = std::get_if<bpf::LoadError>(&loaded)) return error->message;
   auto probes = std::move(std::get<std::unique_ptr<bpf::Probes>>(loaded));
   spdlog::info("attached {} BPF programs", probes->programs().size());
+  for (const auto& [feature, instead] : probes->fallbacks()) {
+    spdlog::info("kernel feature {} not used: {}", feature, instead);
+  }
   return probes;
 }
 

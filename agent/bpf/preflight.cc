@@ -62,7 +62,12 @@ std::optional<LoadError> CheckPrivileges(const Privileges& p) {
 LoadError DescribeBpfFailure(const std::string& step, int err) {
   const int e = err < 0 ? -err : err;
   std::string reason = std::strerror(e);
-  if (e == EPERM || e == EACCES) {
+  if ((e == EACCES || e == EINVAL) && step.rfind("load BPF object", 0) == 0) {
+    // Privileges were checked before loading: a program refused with EACCES is the verifier's
+    // doing; EINVAL is an instruction, helper or map type this kernel does not know.
+    reason += ": the kernel refused a program or map of this object (libbpf logged which, "
+              "with the verifier's log, just above)";
+  } else if (e == EPERM || e == EACCES) {
     reason += ": the kernel refused the bpf() syscall; " + std::string(kGrantHint) +
               ", and check kernel.unprivileged_bpf_disabled and any seccomp/LSM policy";
   } else if (e == ENOENT) {

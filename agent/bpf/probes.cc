@@ -39,6 +39,10 @@ int ReuseSharedMaps(bpf_object* owner, bpf_object* obj) {
 
 std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig& config) {
   std::unique_ptr<Probes> probes(new Probes());
+  probes->features_ = ProbeKernelFeatures();
+  if (auto missing = MissingRequiredFeature(probes->features_)) return *missing;
+  const FeatureChoice choice = ChooseFeatures(probes->features_, config.without_features);
+  probes->fallbacks_ = choice.fallbacks;
 
   probes->process_ = hl_process__open();
   if (!probes->process_) return DescribeBpfFailure("open BPF object process", -errno);
@@ -68,6 +72,11 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
   probes->data_ = hl_data__open();
   if (!probes->data_) return DescribeBpfFailure("open BPF object data", -errno);
   probes->data_->rodata->targ_capture_bytes = config.capture_bytes;
+  probes->data_->rodata->targ_task_storage = choice.task_storage;
+  // Only the map of the variant kept: a kernel without task storage cannot create io_calls.
+  bpf_map__set_autocreate(choice.task_storage ? probes->data_->maps.io_calls_by_thread
+                                              : probes->data_->maps.io_calls,
+                          false);
   if (int err = ReuseSharedMaps(process->obj, probes->data_->obj)) {
     return DescribeBpfFailure("share maps with BPF object data", err);
   }

@@ -4,11 +4,13 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <variant>
 #include <vector>
 
 #include "agent/bpf/error.h"
+#include "agent/bpf/features.h"
 #include "hostlens/abi/events.h"
 
 struct hl_process;
@@ -29,6 +31,8 @@ struct ProbeConfig {
   uint32_t ring_buffer_bytes = 8u << 20;
   uint32_t max_tracked_processes = 65536;
   uint32_t capture_bytes = 4096;  // head of each socket read/write, <= HL_CAPTURE_MAX
+  // Features to do without even where the kernel has them (--without-kernel-feature).
+  std::set<std::string> without_features;
 };
 
 // One function of a TLS library to probe, by its offset in the file.
@@ -87,6 +91,9 @@ class Probes {
   std::array<uint64_t, HL_CNT_MAX> ReadCounters() const;
 
   const std::vector<AttachedProgram>& programs() const { return programs_; }
+  const KernelFeatures& features() const { return features_; }
+  // Feature -> what is used instead, for what this kernel lacks.
+  const std::map<std::string, std::string>& fallbacks() const { return fallbacks_; }
 
   // Entry and return probes on each of `probes` in the file at `path` (as this process can open
   // it: /proc/PID/root/... for a file in another mount namespace). Error: one line.
@@ -100,6 +107,8 @@ class Probes {
   hl_data* data_ = nullptr;
   hl_tls* tls_ = nullptr;
   std::vector<AttachedProgram> programs_;
+  KernelFeatures features_;
+  std::map<std::string, std::string> fallbacks_;
 };
 
 }  // namespace hostlens::bpf

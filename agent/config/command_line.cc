@@ -63,6 +63,9 @@ class CommandLine {
     Add(&slow_query_threshold_, "--slow-query-threshold", "DURATION",
         "SQL queries at least this long are slow (counted and kept for /api/v1/slow-queries)",
         "100ms");
+    Add(&without_kernel_feature_, "--without-kernel-feature", "NAME",
+        "Use the fallback of this kernel BPF feature even if the kernel has it: task_storage "
+        "(repeatable)");
     capture_literals_option_ =
         app_.add_flag("--capture-literals", capture_literals_,
                       "Keep SQL text as sent, literals included, in /api/v1/slow-queries");
@@ -217,6 +220,11 @@ class CommandLine {
       if (!ns) return "--slow-query-threshold: " + error;
       options->slow_query_threshold_ns = *ns;
     }
+    for (const std::string& text : without_kernel_feature_.values) {
+      std::optional<std::string> feature = ParseKernelFeature(text, &error);
+      if (!feature) return "--without-kernel-feature: " + error;
+      options->without_kernel_features.insert(std::move(*feature));
+    }
     // Given at all, the flag wins over the file both ways: --capture-literals=false turns off
     // the file's capture_literals: true.
     if (capture_literals_option_->count() > 0) options->capture_literals = capture_literals_;
@@ -226,7 +234,7 @@ class CommandLine {
   CLI::App app_;
   Flag listen_, pid_, port_, exe_, config_, procfs_, log_level_, ring_buffer_size_,
       max_tracked_processes_, capture_bytes_, route_, exclude_route_, max_routes_per_service_,
-      slow_query_threshold_;
+      slow_query_threshold_, without_kernel_feature_;
   bool capture_literals_ = false;
   CLI::Option* capture_literals_option_ = nullptr;
 };

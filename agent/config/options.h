@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -63,6 +64,9 @@ struct Options {
   // Keep SQL text as sent (literals included) for /api/v1/slow-queries' sample_sql. Off by
   // default: no literal leaves the host unless asked for.
   bool capture_literals = false;
+  // Kernel BPF features to do without even where the kernel has them, so that their fallbacks
+  // can be tested (and used) anywhere: names from bpf::OptionalKernelFeatures().
+  std::set<std::string> without_kernel_features;
 };
 
 }  // namespace hostlens::config

@@ -233,6 +233,13 @@ std::optional<uint32_t> ParseCaptureBytes(std::string_view text, std::string* er
   return static_cast<uint32_t>(*value);
 }
 
+std::optional<std::string> ParseKernelFeature(std::string_view text, std::string* error) {
+  // agent/bpf/features.h: ChooseFeatures() has a fallback for each of these.
+  if (text == "task_storage") return std::string(text);
+  *error = Quote(text) + " is not a kernel feature with a fallback (task_storage)";
+  return std::nullopt;
+}
+
 std::optional<size_t> ParseMaxRoutesPerService(std::string_view text, std::string* error) {
   const std::optional<uint64_t> value = ParseDecimal(text);
   if (!value || *value < 1 || *value > kMaxRoutesPerService) {

@@ -32,6 +32,8 @@ std::string RenderStatus(StatusInput input) {
       {"version", input.version},
       {"kernel", input.kernel_release},
       {"attached_programs", programs},
+      {"kernel_features", input.kernel_features},
+      {"fallbacks", json(input.fallbacks.empty() ? json::object() : json(input.fallbacks))},
       {"selectors", input.selectors.empty() ? json::array({"all processes"}) : json(input.selectors)},
       {"tracked_processes",
        {{"count", input.processes.size()},

@@ -32,6 +32,8 @@ struct StatusInput {
   std::string version;
   std::string kernel_release;
   std::vector<StatusProgram> programs;
+  std::map<std::string, bool> kernel_features;     // probed at start: name -> present
+  std::map<std::string, std::string> fallbacks;   // feature lacking -> what is used instead
   std::vector<std::string> selectors;  // empty: every process
   std::vector<StatusProcess> processes;
   std::map<std::string, uint64_t> events;  // by kind

@@ -1,6 +1,8 @@
 // The real agent on the real kernel: startup, endpoints, /metrics checked
 // with promtool and against /proc, and shutdown leaving nothing attached.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <signal.h>
 
 #include <fstream>
@@ -38,6 +40,31 @@ TEST_F(AgentLifecycle, ServesEndpointsOnceReady) {
   EXPECT_NE(status.body.find("\"attached_programs\""), std::string::npos);
   EXPECT_NE(status.body.find("raw_tp/sched_process_fork"), std::string::npos);
   EXPECT_NE(status.body.find("tp/syscalls/sys_exit_accept4"), std::string::npos);
+}
+
+TEST_F(AgentLifecycle, StatusSaysWhichKernelFeaturesAndFallbacks) {
+  {
+    Agent agent({});
+    ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+    const auto status = nlohmann::json::parse(agent.Get("/api/v1/status").body);
+    EXPECT_EQ(status["kernel_features"]["ring_buffer"], true) << status.dump();
+    for (const char* name : {"task_storage", "get_current_task_btf"}) {
+      EXPECT_TRUE(status["kernel_features"][name].is_boolean()) << name;
+    }
+    // Whatever this kernel lacks, the fallback is named, and only that.
+    const bool has_task_storage = status["kernel_features"]["task_storage"] &&
+                                  status["kernel_features"]["get_current_task_btf"];
+    EXPECT_EQ(status["fallbacks"].contains("task_storage"), !has_task_storage) << status.dump();
+  }
+  // Forced: the fallback is chosen even where the kernel has task storage
+  // (tests/kernels/ checks its counts are still exact).
+  Agent agent({"--without-kernel-feature", "task_storage"});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  const auto status = nlohmann::json::parse(agent.Get("/api/v1/status").body);
+  ASSERT_TRUE(status["fallbacks"].contains("task_storage")) << status.dump();
+  EXPECT_THAT(status["fallbacks"]["task_storage"].get<std::string>(),
+              ::testing::HasSubstr("per-thread syscall state in a hash map"));
+  EXPECT_THAT(agent.process().Stderr(), ::testing::HasSubstr("kernel feature task_storage not used"));
 }
 
 TEST_F(AgentLifecycle, MetricsPassPromtoolButForNodeExporterCamelCase) {

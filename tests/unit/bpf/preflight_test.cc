@@ -46,5 +46,15 @@ TEST(Preflight, RefusedSyscallIsExplained) {
   EXPECT_NE(error.message.find("unprivileged_bpf_disabled"), std::string::npos);
 }
 
+TEST(Preflight, VerifierRefusalAtLoadPointsToTheVerifierLog) {
+  // EACCES: the verifier's refusal; EINVAL: e.g. 5.10's "BPF_STX uses reserved fields".
+  for (int err : {-EACCES, -EINVAL}) {
+    auto error = DescribeBpfFailure("load BPF object data", err);
+    EXPECT_EQ(error.message.rfind("failed to load BPF object data: ", 0), 0u);
+    EXPECT_NE(error.message.find("verifier's log"), std::string::npos) << error.message;
+    EXPECT_EQ(error.message.find("setcap"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace hostlens::bpf

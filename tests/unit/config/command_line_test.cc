@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,7 +69,7 @@ TEST(ParseCommandLineTest, HelpListsEveryFlag) {
          {"--listen", "--pid", "--port", "--exe", "--config", "--procfs", "--log-level",
           "--ring-buffer-size", "--max-tracked-processes", "--capture-bytes", "--route",
           "--exclude-route", "--max-routes-per-service", "--slow-query-threshold",
-          "--capture-literals", "--version"}) {
+          "--capture-literals", "--without-kernel-feature", "--version"}) {
       EXPECT_THAT(result.output, HasSubstr(name));
     }
     EXPECT_EQ(result.output.back(), '\n');
@@ -130,6 +131,16 @@ TEST(ParseCommandLineTest, RingBufferSize) {
 
 TEST(ParseCommandLineTest, MaxTrackedProcesses) {
   EXPECT_EQ(OptionsFor({"--max-tracked-processes", "100"}).max_tracked_processes, 100u);
+}
+
+TEST(ParseCommandLineTest, WithoutKernelFeature) {
+  EXPECT_TRUE(OptionsFor({}).without_kernel_features.empty());
+  EXPECT_EQ(OptionsFor({"--without-kernel-feature", "task_storage"}).without_kernel_features,
+            std::set<std::string>{"task_storage"});
+  EXPECT_EQ(OptionsFor({"--without-kernel-feature=task_storage",
+                        "--without-kernel-feature=task_storage"})
+                .without_kernel_features,
+            std::set<std::string>{"task_storage"});
 }
 
 TEST(ParseCommandLineTest, CaptureBytes) {
@@ -499,6 +510,11 @@ const ErrorCase kErrorCases[] = {
     {"CaptureBytesNegative",
      {"--capture-bytes", "-512"},
      "hostlens: --capture-bytes: \"-512\"" + kNotACaptureSize},
+    // --without-kernel-feature
+    {"WithoutKernelFeatureUnknown",
+     {"--without-kernel-feature", "ring_buffer"},
+     "hostlens: --without-kernel-feature: \"ring_buffer\" is not a kernel feature with a "
+     "fallback (task_storage)"},
     // --route
     {"RouteWithoutValue", {"--route"}, "hostlens: --route: 1 required PATTERN missing"},
     {"RouteWithoutLeadingSlash",

@@ -12,6 +12,8 @@ StatusInput Sample() {
   in.version = "0.1.0";
   in.kernel_release = "6.18.44";
   in.programs = {{"handle_fork", "raw_tp/sched_process_fork", "process"}};
+  in.kernel_features = {{"task_storage", false}, {"ring_buffer", true}};
+  in.fallbacks = {{"task_storage", "per-thread syscall state in a hash map"}};
   in.processes = {{30, "api", "/usr/bin/gunicorn"}, {10, "api", "/usr/bin/gunicorn"},
                   {20, "web", "/usr/sbin/nginx"}};
   in.events = {{"process_fork", 3}};
@@ -31,6 +33,14 @@ TEST(Status, ListsEverythingTheIssueNames) {
   EXPECT_EQ(json["tracked_processes"]["truncated"], false);
   EXPECT_EQ(json["events_total"]["process_fork"], 3);
   EXPECT_EQ(json["events_lost_total"]["map_full"], 1);
+  EXPECT_EQ(json["kernel_features"]["task_storage"], false);
+  EXPECT_EQ(json["fallbacks"]["task_storage"], "per-thread syscall state in a hash map");
+}
+
+TEST(Status, NoFallbacksIsAnEmptyObject) {
+  StatusInput in = Sample();
+  in.fallbacks.clear();
+  EXPECT_EQ(nlohmann::json::parse(RenderStatus(in))["fallbacks"], nlohmann::json::object());
 }
 
 TEST(Status, CapsTheProcessListButNotTheCount) {
