@@ -66,7 +66,8 @@ struct {
 } scratch SEC(".maps");
 
 /* The connection behind (tgid, fd), following it now if it is a socket
- * older than the agent. Null for fds to skip. */
+ * older than the agent. Null for fds that are not followed sockets; the
+ * caller checks whether its payloads are still wanted. */
 static __always_inline struct hl_conn_info *conn_for(__u32 tgid, int fd) {
   struct hl_conn_key key = {.tgid = tgid, .fd = fd};
   struct hl_conn_info *info = bpf_map_lookup_elem(&conns, &key);
@@ -83,7 +84,6 @@ static __always_inline struct hl_conn_info *conn_for(__u32 tgid, int fd) {
     open_conn(tgid, fd, sk, HL_ROLE_UNKNOWN, 0);
     info = bpf_map_lookup_elem(&conns, &key);
   }
-  if (!info || info->ignored || info->tls) return 0;
   return info;
 }
 
@@ -104,14 +104,16 @@ static __always_inline int enter(int fd, __u64 buf, __u32 iovcnt, enum hl_syscal
   __u64 id = bpf_get_current_pid_tgid();
   __u32 tgid = id >> 32;
   if (!lookup_tracked(tgid)) return 0;
+  struct hl_conn_info *info = conn_for(tgid, fd);
+  if (!info) return 0;
+  /* Only a socket's syscalls pay for this lookup, not every file read. */
   struct hl_tls_call *tls = bpf_map_lookup_elem(&tls_calls, &id);
   if (tls) {
     /* Inside SSL_read/SSL_write: this is the call's ciphertext, and its socket. */
     if (tls->fd < 0) tls->fd = fd;
     return 0;
   }
-  struct hl_conn_info *info = conn_for(tgid, fd);
-  if (!info) return 0;
+  if (info->ignored || info->tls) return 0;
   struct io_call call = {};
   call.buf = buf;
   call.generation = info->generation;

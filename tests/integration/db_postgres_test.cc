@@ -6,7 +6,6 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "db_servers.h"
 #include "harness.h"
@@ -28,16 +27,6 @@ std::string Excerpt(Agent& agent) {
 // The service_name of the Python clients: the executable /usr/bin/python3 resolves to.
 std::string PythonService() {
   return std::filesystem::canonical("/usr/bin/python3").filename().string();
-}
-
-// "number of transactions actually processed: 500/500" → 500; -1 if missing.
-long PgbenchTransactions(const std::string& output) {
-  std::smatch match;
-  if (std::regex_search(output, match,
-                        std::regex(R"(number of transactions actually processed: (\d+))"))) {
-    return std::stol(match[1]);
-  }
-  return -1;
 }
 
 // "SELECT pgbench_accounts" → {operation, collection}.

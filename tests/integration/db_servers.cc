@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -242,6 +243,15 @@ ProcessOutput RunProcess(const std::vector<std::string>& argv, milliseconds time
   waitpid(pid, &status, 0);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+long PgbenchTransactions(const std::string& output) {
+  std::smatch match;
+  if (std::regex_search(output, match,
+                        std::regex(R"(number of transactions actually processed: (\d+))"))) {
+    return std::stol(match[1]);
+  }
+  return -1;
 }
 
 std::string ShellJoin(const std::vector<std::string>& argv) {

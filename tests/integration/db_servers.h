@@ -40,6 +40,9 @@ ProcessOutput RunProcess(const std::vector<std::string>& argv,
                          std::chrono::milliseconds timeout = std::chrono::seconds(60),
                          const std::vector<std::string>& env = {});
 
+// pgbench's "number of transactions actually processed: 500/500" → 500; -1 if missing.
+long PgbenchTransactions(const std::string& output);
+
 // `argv` as one shell-quoted line, for messages and RunCommand.
 std::string ShellJoin(const std::vector<std::string>& argv);
 

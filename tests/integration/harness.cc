@@ -16,6 +16,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -251,6 +252,40 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+std::unique_ptr<Process> StartNginx(const std::string& dir, uint16_t port,
+                                    const std::string& server) {
+  std::string config = R"(daemon off;
+master_process on;
+worker_processes 1;
+user root;
+pid @DIR@/nginx.pid;
+error_log @DIR@/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path @DIR@/body;
+  proxy_temp_path @DIR@/proxy;
+  fastcgi_temp_path @DIR@/fastcgi;
+  uwsgi_temp_path @DIR@/uwsgi;
+  scgi_temp_path @DIR@/scgi;
+)" + server + "}\n";
+  for (const auto& [key, value] :
+       {std::pair<std::string, std::string>{"@DIR@", dir}, {"@PORT@", std::to_string(port)}}) {
+    for (size_t at; (at = config.find(key)) != std::string::npos;) config.replace(at, key.size(), value);
+  }
+  std::ofstream(dir + "/nginx.conf") << config;
+  return std::make_unique<Process>(std::vector<std::string>{
+      "/usr/sbin/nginx", "-p", dir + "/", "-c", dir + "/nginx.conf", "-e", dir + "/error.log"});
+}
+
+long AbField(const std::string& output, const std::string& field) {
+  std::smatch match;
+  if (std::regex_search(output, match, std::regex(field + R"(:\s+(\d+))"))) {
+    return std::stol(match[1]);
+  }
+  return -1;
 }
 
 }  // namespace hostlens::testing

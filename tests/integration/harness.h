@@ -159,4 +159,13 @@ bool BpfProgramExists(int id);
 
 std::string ReadFile(const std::string& path);
 
+// Debian's nginx in the foreground (its master the caller's child), one worker, everything it
+// writes kept in `dir`: `server` is the configuration's server block, in which @DIR@ and @PORT@
+// stand for `dir` and `port`. Writes dir/nginx.conf first.
+std::unique_ptr<Process> StartNginx(const std::string& dir, uint16_t port,
+                                    const std::string& server);
+
+// A number field of ab's report ("Complete requests:      20000" → 20000); -1 when missing.
+long AbField(const std::string& output, const std::string& field);
+
 }  // namespace hostlens::testing

@@ -7,7 +7,6 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
-#include <regex>
 
 #include "harness.h"
 
@@ -30,23 +29,9 @@ std::string Excerpt(Agent& agent) {
        "hostlens_series_limited_total", "hostlens_connections_evicted_total"});
 }
 
-// nginx in the foreground (the master is the test's child), one worker,
-// everything it writes kept in its temporary directory.
-constexpr char kNginxConfig[] = R"(daemon off;
-master_process on;
-worker_processes 1;
-user root;
-pid @DIR@/nginx.pid;
-error_log @DIR@/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  client_body_temp_path @DIR@/body;
-  proxy_temp_path @DIR@/proxy;
-  fastcgi_temp_path @DIR@/fastcgi;
-  uwsgi_temp_path @DIR@/uwsgi;
-  scgi_temp_path @DIR@/scgi;
-  server {
+// nginx's server block: a loopback port and a Unix socket, a short reply and static files sent
+// with sendfile.
+constexpr char kNginxServer[] = R"(  server {
     listen 127.0.0.1:@PORT@;
     listen unix:@DIR@/nginx.sock;
     location = /hello {
@@ -58,17 +43,7 @@ http {
       sendfile on;
     }
   }
-}
 )";
-
-// "Complete requests:      20000" → 20000; -1 when the field is missing.
-long AbField(const std::string& output, const std::string& field) {
-  std::smatch match;
-  if (std::regex_search(output, match, std::regex(field + R"(:\s+(\d+))"))) {
-    return std::stol(match[1]);
-  }
-  return -1;
-}
 
 class HttpNginx : public ::testing::Test {
  protected:
@@ -82,17 +57,7 @@ class HttpNginx : public ::testing::Test {
     static_path_ = "/static/large.html";
     std::ofstream(dir_.path() + "/www" + static_path_) << std::string(kStaticBytes, 'x');
 
-    std::string config = kNginxConfig;
-    for (const auto& [key, value] : {std::pair<std::string, std::string>{"@DIR@", dir_.path()},
-                                     {"@PORT@", std::to_string(port_)}}) {
-      for (size_t at; (at = config.find(key)) != std::string::npos;) {
-        config.replace(at, key.size(), value);
-      }
-    }
-    std::ofstream(dir_.path() + "/nginx.conf") << config;
-    nginx_ = std::make_unique<Process>(
-        std::vector<std::string>{"/usr/sbin/nginx", "-p", dir_.path() + "/", "-c",
-                                 dir_.path() + "/nginx.conf", "-e", dir_.path() + "/error.log"});
+    nginx_ = StartNginx(dir_.path(), port_, kNginxServer);
     ASSERT_TRUE(WaitForHttpStatus(port_, "/hello", 200, 10s))
         << nginx_->Stderr() << ReadFile(dir_.path() + "/error.log");
   }

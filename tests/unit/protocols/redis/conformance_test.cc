@@ -3,7 +3,7 @@
 // syscall, and with neighbouring same-direction writes merged (whole and split). Each must give
 // exactly the expected commands, with nothing lost, unmatched or pending at the end.
 
-#include "tests/unit/protocols/conformance.h"
+#include "tests/unit/protocols/conformance_suite.h"
 
 #include <gtest/gtest.h>
 
@@ -11,15 +11,11 @@
 #include <vector>
 
 #include "agent/protocols/redis/stream.h"
-#include "tests/unit/protocols/segments.h"
-#include "tests/unit/protocols/sweep.h"
 
 namespace hostlens::protocols::redis {
 namespace {
 
 using test_util::ConformanceCase;
-using test_util::FeedPrefix;
-using test_util::FeedSplit;
 
 constexpr std::string_view kProtocol = "redis";
 
@@ -47,63 +43,7 @@ void ExpectConformant(const ConformanceCase& conformance, Stream& stream) {
   EXPECT_EQ(stream.pending(), 0u);
 }
 
-class ConformanceTest : public testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    case_ = test_util::LoadConformanceCase(kProtocol, GetParam());
-    ASSERT_FALSE(case_.expected.empty());
-    merged_ = test_util::MergeNeighbours(case_);
-  }
-  ConformanceCase case_;
-  ConformanceCase merged_;
-};
-
-TEST_P(ConformanceTest, WholeRecords) {
-  Stream stream;
-  FeedPrefix(stream, case_);
-  ExpectConformant(case_, stream);
-}
-
-TEST_P(ConformanceTest, EveryRecordSplitAtEveryOffset) {
-  for (size_t split = 1; split < case_.size(); ++split) {
-    SCOPED_TRACE("split at " + std::to_string(split));
-    Stream stream;
-    FeedSplit(stream, case_, split);
-    ExpectConformant(case_, stream);
-    if (HasFailure()) return;
-  }
-}
-
-TEST_P(ConformanceTest, ByteByByte) {
-  Stream stream;
-  uint64_t ts = 0;
-  for (const auto& r : case_.records) {
-    for (char c : r.bytes) {
-      auto segment = test_util::Whole(std::string_view(&c, 1), ts += 1000);
-      stream.OnSegment(test_util::DirectionOf(r), segment.view());
-    }
-  }
-  ExpectConformant(case_, stream);
-}
-
-TEST_P(ConformanceTest, NeighbouringWritesMerged) {
-  Stream stream;
-  FeedPrefix(stream, merged_);
-  ExpectConformant(merged_, stream);
-  for (size_t split = 1; split < merged_.size(); ++split) {
-    SCOPED_TRACE("merged, split at " + std::to_string(split));
-    Stream split_stream;
-    FeedSplit(split_stream, merged_, split);
-    ExpectConformant(merged_, split_stream);
-    if (HasFailure()) return;
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Cases, ConformanceTest,
-                         testing::ValuesIn(test_util::ConformanceNames(kProtocol)),
-                         [](const testing::TestParamInfo<std::string>& info) {
-                           return test_util::ConformanceTestName(info.param);
-                         });
+HOSTLENS_CONFORMANCE_TESTS(Stream, kProtocol);
 
 }  // namespace
 }  // namespace hostlens::protocols::redis
