@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <system_error>
 
 #include "agent/app/collectors.h"
 #include "agent/app/endpoints.h"
@@ -65,12 +66,24 @@ bool Agent::Stop(std::chrono::steady_clock::time_point deadline) {
       stopped.set_value();
     });
   }
+  // Detaching takes RCU grace periods (about 1 s for all programs on 6.18), so it starts now and
+  // overlaps with the rest; the scanner stops first so that it attaches nothing meanwhile.
+  if (tls_scanner_) tls_scanner_->Stop();
+  std::thread detacher;
+  if (probes_) {
+    try {
+      detacher = std::thread([probes = probes_.get()] { probes->DetachAll(); });
+    } catch (const std::system_error&) {
+      probes_->DetachAll();
+    }
+  }
   if (loop_) loop_->Stop();
   loop_.reset();
   // After the loop, which tells it about new code; before the stages it reads.
   tls_scanner_.reset();
   ring_buffer_.reset();
   stages_.reset();
+  if (detacher.joinable()) detacher.join();
   if (probes_) spdlog::debug("BPF programs detached");
   probes_.reset();
   if (http_stopped.valid() && http_stopped.wait_until(deadline) != std::future_status::ready) {

@@ -36,7 +36,8 @@ std::function<std::string()> StatusJson(Stages& s) {
     const bpf::KernelFeatures& f = s.probes.features();
     in.kernel_features = {{"ring_buffer", f.ring_buffer},
                           {"task_storage", f.task_storage},
-                          {"get_current_task_btf", f.current_task_btf}};
+                          {"get_current_task_btf", f.current_task_btf},
+                          {"uprobe_multi", f.uprobe_multi}};
     in.fallbacks = s.probes.fallbacks();
     for (const auto& selector : s.options.selectors) in.selectors.push_back(selector.Describe());
     for (const auto& p : s.processes.List()) {

@@ -3,6 +3,8 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "agent/bpf/uprobe_multi.h"
+
 namespace hostlens::bpf {
 namespace {
 
@@ -20,6 +22,7 @@ KernelFeatures ProbeKernelFeatures() {
       Yes(libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_storage_get, nullptr));
   f.current_task_btf =
       Yes(libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, nullptr));
+  f.uprobe_multi = KernelHasUprobeMulti();
   return f;
 }
 
@@ -44,6 +47,16 @@ FeatureChoice ChooseFeatures(const KernelFeatures& features,
         std::string("per-thread syscall state in a hash map keyed by pid_tgid (no ") +
         (features.task_storage ? "bpf_get_current_task_btf" : "task storage for tracepoints") +
         " on this kernel)";
+  }
+  constexpr const char* kPerfUprobes =
+      "a perf-event uprobe per TLS function, each detached on its own (";
+  if (disabled.count("uprobe_multi")) {
+    choice.uprobe_multi = false;
+    choice.fallbacks["uprobe_multi"] = std::string(kPerfUprobes) + "--without-kernel-feature)";
+  } else if (!features.uprobe_multi) {
+    choice.uprobe_multi = false;
+    choice.fallbacks["uprobe_multi"] =
+        std::string(kPerfUprobes) + "no uprobe_multi links on this kernel)";
   }
   return choice;
 }

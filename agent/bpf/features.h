@@ -19,6 +19,8 @@ struct KernelFeatures {
   bool task_storage = false;
   // bpf_get_current_task_btf() (5.11): the task storage key.
   bool current_task_btf = false;
+  // uprobe_multi links (6.6): a TLS library's probes detach in one grace period, not one each.
+  bool uprobe_multi = false;
 };
 
 KernelFeatures ProbeKernelFeatures();
@@ -29,6 +31,7 @@ KernelFeatures ProbeKernelFeatures();
 // everything.
 struct FeatureChoice {
   bool task_storage = true;  // per-thread syscall state in task storage, else a hash map
+  bool uprobe_multi = true;  // one link per TLS program and library, else one per function
   std::map<std::string, std::string> fallbacks;
 };
 

@@ -5,7 +5,9 @@
 
 #include <cstring>
 
+#include "agent/bpf/link_set.h"
 #include "agent/bpf/preflight.h"
+#include "agent/bpf/uprobe_multi.h"
 #include "process.skel.h"
 #include "data.skel.h"
 #include "sockets.skel.h"
@@ -86,6 +88,14 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
   probes->tls_ = hl_tls__open();
   if (!probes->tls_) return DescribeBpfFailure("open BPF object tls", -errno);
   probes->tls_->rodata->targ_capture_bytes = config.capture_bytes;
+  probes->uprobe_multi_ = choice.uprobe_multi;
+  if (choice.uprobe_multi) {
+    bpf_program* prog;
+    bpf_object__for_each_program(prog, probes->tls_->obj) {
+      bpf_program__set_expected_attach_type(prog,
+                                            static_cast<bpf_attach_type>(kAttachTypeUprobeMulti));
+    }
+  }
   if (int err = ReuseSharedMaps(process->obj, probes->tls_->obj)) {
     return DescribeBpfFailure("share maps with BPF object tls", err);
   }
@@ -100,6 +110,10 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
   if (int err = hl_data__attach(probes->data_)) {
     return DescribeBpfFailure("attach BPF programs of data", err);
   }
+  for (bpf_object_skeleton* skeleton :
+       {process->skeleton, probes->sockets_->skeleton, probes->data_->skeleton}) {
+    probes->links_->AdoptSkeletonLinks(skeleton);
+  }
   CollectPrograms(process->obj, "process", &probes->programs_);
   CollectPrograms(probes->sockets_->obj, "sockets", &probes->programs_);
   CollectPrograms(probes->data_->obj, "data", &probes->programs_);
@@ -109,6 +123,7 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
 }
 
 Probes::~Probes() {
+  links_->DestroyAll();
   // The others reuse the process object's maps, so they go first.
   hl_tls__destroy(tls_);
   hl_data__destroy(data_);
@@ -141,31 +156,53 @@ void Probes::ForgetConnection(uint32_t tgid, int32_t fd) {
   bpf_map_delete_elem(bpf_map__fd(process_->maps.conns), &key);
 }
 
-TlsLinks::~TlsLinks() {
-  for (bpf_link* link : links_) bpf_link__destroy(link);
-}
+void Probes::DetachAll() { links_->DestroyAll(); }
+
+TlsLinks::~TlsLinks() { set_->Destroy(links_); }
 
 std::variant<std::unique_ptr<TlsLinks>, LoadError> Probes::AttachTls(
     const std::string& path, const std::vector<TlsProbe>& probes) {
-  std::vector<bpf_link*> links;
+  if (links_->closed()) {
+    return LoadError{"not attaching uprobes to " + path + ": the agent is stopping"};
+  }
+  std::vector<Link> links;
   auto fail = [&](const std::string& what, int err) {
-    for (bpf_link* link : links) bpf_link__destroy(link);
+    DestroyLinksTogether(links);
     return DescribeBpfFailure(what, err);
   };
-  for (const TlsProbe& probe : probes) {
-    bpf_program* enter = probe.ex ? (probe.write ? tls_->progs.tls_write_ex_enter
-                                                 : tls_->progs.tls_read_ex_enter)
-                                  : (probe.write ? tls_->progs.tls_write_enter
-                                                 : tls_->progs.tls_read_enter);
-    for (bpf_program* prog : {enter, tls_->progs.tls_exit}) {
-      LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = prog == tls_->progs.tls_exit);
-      bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(),
-                                                       probe.file_offset, &opts);
-      if (!link) return fail("attach uprobe " + probe.symbol + " in " + path, -errno);
-      links.push_back(link);
+  auto entry_program = [this](const TlsProbe& probe) {
+    return probe.ex ? (probe.write ? tls_->progs.tls_write_ex_enter : tls_->progs.tls_read_ex_enter)
+                    : (probe.write ? tls_->progs.tls_write_enter : tls_->progs.tls_read_enter);
+  };
+  if (uprobe_multi_) {
+    // One link per program: its entry offsets, and every offset for the return program.
+    std::map<bpf_program*, std::vector<uint64_t>> offsets;
+    for (const TlsProbe& probe : probes) {
+      offsets[entry_program(probe)].push_back(probe.file_offset);
+      offsets[tls_->progs.tls_exit].push_back(probe.file_offset);
+    }
+    for (const auto& [prog, at] : offsets) {
+      const int fd = AttachUprobeMulti(bpf_program__fd(prog), path, at,
+                                       prog == tls_->progs.tls_exit);
+      if (fd < 0) {
+        return fail(std::string("attach uprobe_multi ") + bpf_program__name(prog) + " in " + path,
+                    fd);
+      }
+      links.push_back({.fd = fd});
+    }
+  } else {
+    for (const TlsProbe& probe : probes) {
+      for (bpf_program* prog : {entry_program(probe), tls_->progs.tls_exit}) {
+        LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = prog == tls_->progs.tls_exit);
+        bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(),
+                                                         probe.file_offset, &opts);
+        if (!link) return fail("attach uprobe " + probe.symbol + " in " + path, -errno);
+        links.push_back({.libbpf = link});
+      }
     }
   }
-  return std::make_unique<TlsLinks>(std::move(links));
+  if (!links_->Add(links)) return fail("keep uprobes of " + path + " (stopping)", -ECANCELED);
+  return std::make_unique<TlsLinks>(links_, std::move(links));
 }
 
 std::array<uint64_t, HL_CNT_MAX> Probes::ReadCounters() const {

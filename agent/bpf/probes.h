@@ -11,6 +11,7 @@
 
 #include "agent/bpf/error.h"
 #include "agent/bpf/features.h"
+#include "agent/bpf/link_set.h"
 #include "hostlens/abi/events.h"
 
 struct hl_process;
@@ -46,14 +47,16 @@ struct TlsProbe {
 // The uprobes of one TLS library file, for every process that maps it; detached when destroyed.
 class TlsLinks {
  public:
-  explicit TlsLinks(std::vector<bpf_link*> links) : links_(std::move(links)) {}
+  TlsLinks(std::shared_ptr<LinkSet> set, std::vector<Link> links)
+      : set_(std::move(set)), links_(std::move(links)) {}
   ~TlsLinks();
   TlsLinks(const TlsLinks&) = delete;
   TlsLinks& operator=(const TlsLinks&) = delete;
   size_t size() const { return links_.size(); }
 
  private:
-  std::vector<bpf_link*> links_;
+  std::shared_ptr<LinkSet> set_;  // which detaches them, or already did in Probes::DetachAll
+  std::vector<Link> links_;
 };
 
 struct AttachedProgram {
@@ -95,6 +98,10 @@ class Probes {
   // Feature -> what is used instead, for what this kernel lacks.
   const std::map<std::string, std::string>& fallbacks() const { return fallbacks_; }
 
+  // Detaches every program (TLS uprobes included) all at once and attaches no more; the maps
+  // stay until destruction. Called first thing on stop, while the rest winds down.
+  void DetachAll();
+
   // Entry and return probes on each of `probes` in the file at `path` (as this process can open
   // it: /proc/PID/root/... for a file in another mount namespace). Error: one line.
   std::variant<std::unique_ptr<TlsLinks>, LoadError> AttachTls(const std::string& path,
@@ -106,6 +113,8 @@ class Probes {
   hl_sockets* sockets_ = nullptr;
   hl_data* data_ = nullptr;
   hl_tls* tls_ = nullptr;
+  std::shared_ptr<LinkSet> links_ = std::make_shared<LinkSet>();
+  bool uprobe_multi_ = false;  // TLS programs loaded for uprobe_multi links
   std::vector<AttachedProgram> programs_;
   KernelFeatures features_;
   std::map<std::string, std::string> fallbacks_;

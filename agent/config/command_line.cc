@@ -64,8 +64,8 @@ class CommandLine {
         "SQL queries at least this long are slow (counted and kept for /api/v1/slow-queries)",
         "100ms");
     Add(&without_kernel_feature_, "--without-kernel-feature", "NAME",
-        "Use the fallback of this kernel BPF feature even if the kernel has it: task_storage "
-        "(repeatable)");
+        "Use the fallback of this kernel BPF feature even if the kernel has it: task_storage, "
+        "uprobe_multi (repeatable)");
     capture_literals_option_ =
         app_.add_flag("--capture-literals", capture_literals_,
                       "Keep SQL text as sent, literals included, in /api/v1/slow-queries");

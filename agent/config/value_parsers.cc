@@ -235,8 +235,8 @@ std::optional<uint32_t> ParseCaptureBytes(std::string_view text, std::string* er
 
 std::optional<std::string> ParseKernelFeature(std::string_view text, std::string* error) {
   // agent/bpf/features.h: ChooseFeatures() has a fallback for each of these.
-  if (text == "task_storage") return std::string(text);
-  *error = Quote(text) + " is not a kernel feature with a fallback (task_storage)";
+  if (text == "task_storage" || text == "uprobe_multi") return std::string(text);
+  *error = Quote(text) + " is not a kernel feature with a fallback (task_storage, uprobe_multi)";
   return std::nullopt;
 }
 

@@ -48,23 +48,33 @@ TEST_F(AgentLifecycle, StatusSaysWhichKernelFeaturesAndFallbacks) {
     ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
     const auto status = nlohmann::json::parse(agent.Get("/api/v1/status").body);
     EXPECT_EQ(status["kernel_features"]["ring_buffer"], true) << status.dump();
-    for (const char* name : {"task_storage", "get_current_task_btf"}) {
+    for (const char* name : {"task_storage", "get_current_task_btf", "uprobe_multi"}) {
       EXPECT_TRUE(status["kernel_features"][name].is_boolean()) << name;
     }
     // Whatever this kernel lacks, the fallback is named, and only that.
     const bool has_task_storage = status["kernel_features"]["task_storage"] &&
                                   status["kernel_features"]["get_current_task_btf"];
     EXPECT_EQ(status["fallbacks"].contains("task_storage"), !has_task_storage) << status.dump();
+    EXPECT_EQ(status["fallbacks"].contains("uprobe_multi"),
+              !status["kernel_features"]["uprobe_multi"].get<bool>())
+        << status.dump();
+    EXPECT_EQ(status["fallbacks"].size(), size_t{!has_task_storage} +
+                                              !status["kernel_features"]["uprobe_multi"].get<bool>())
+        << status.dump();
   }
   // Forced: the fallback is chosen even where the kernel has task storage
   // (tests/kernels/ checks its counts are still exact).
-  Agent agent({"--without-kernel-feature", "task_storage"});
+  Agent agent({"--without-kernel-feature", "task_storage", "--without-kernel-feature=uprobe_multi"});
   ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
   const auto status = nlohmann::json::parse(agent.Get("/api/v1/status").body);
   ASSERT_TRUE(status["fallbacks"].contains("task_storage")) << status.dump();
   EXPECT_THAT(status["fallbacks"]["task_storage"].get<std::string>(),
               ::testing::HasSubstr("per-thread syscall state in a hash map"));
+  ASSERT_TRUE(status["fallbacks"].contains("uprobe_multi")) << status.dump();
+  EXPECT_THAT(status["fallbacks"]["uprobe_multi"].get<std::string>(),
+              ::testing::HasSubstr("a perf-event uprobe per TLS function"));
   EXPECT_THAT(agent.process().Stderr(), ::testing::HasSubstr("kernel feature task_storage not used"));
+  EXPECT_THAT(agent.process().Stderr(), ::testing::HasSubstr("kernel feature uprobe_multi not used"));
 }
 
 TEST_F(AgentLifecycle, MetricsPassPromtoolButForNodeExporterCamelCase) {
@@ -105,8 +115,24 @@ TEST_F(AgentLifecycle, MemTotalMatchesProcMeminfo) {
 }
 
 void ExpectNothingLeftAttached(int signal, std::optional<int> expected_exit) {
+  // A process with OpenSSL mapped, so that TLS uprobes are attached when the stop comes (each
+  // perf-event uprobe takes a grace period to detach on 6.18: they once made the stop 2.4 s).
+  Process tls_user({"/usr/bin/python3", "-c", "import ssl, time; time.sleep(60)"});
   Agent agent({});
   ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        const auto status = nlohmann::json::parse(agent.Get("/api/v1/status").body);
+        for (const auto& p : status["tracked_processes"]["processes"]) {
+          if (p["pid"] != tls_user.pid()) continue;
+          for (const auto& library : p["tls_libraries"]) {
+            if (library["state"] == "attached") return true;
+          }
+        }
+        return false;
+      },
+      10s))
+      << agent.Get("/api/v1/status").body;
   const auto ids = BpfProgramIdsOf(agent.process().pid());
   // Every program the status lists is held by the agent's own fds.
   const std::string status = agent.Get("/api/v1/status").body;

@@ -141,6 +141,10 @@ TEST(ParseCommandLineTest, WithoutKernelFeature) {
                         "--without-kernel-feature=task_storage"})
                 .without_kernel_features,
             std::set<std::string>{"task_storage"});
+  EXPECT_EQ(OptionsFor({"--without-kernel-feature=uprobe_multi",
+                        "--without-kernel-feature=task_storage"})
+                .without_kernel_features,
+            (std::set<std::string>{"task_storage", "uprobe_multi"}));
 }
 
 TEST(ParseCommandLineTest, CaptureBytes) {
@@ -514,7 +518,7 @@ const ErrorCase kErrorCases[] = {
     {"WithoutKernelFeatureUnknown",
      {"--without-kernel-feature", "ring_buffer"},
      "hostlens: --without-kernel-feature: \"ring_buffer\" is not a kernel feature with a "
-     "fallback (task_storage)"},
+     "fallback (task_storage, uprobe_multi)"},
     // --route
     {"RouteWithoutValue", {"--route"}, "hostlens: --route: 1 required PATTERN missing"},
     {"RouteWithoutLeadingSlash",
