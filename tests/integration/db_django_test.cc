@@ -1,7 +1,9 @@
-// The Django app of the HTTP tests on PostgreSQL (over its Unix socket, Django's default) and
-// Redis (django-redis), served by gunicorn sync workers that were started and warmed up before
-// the agent: the N+1 view's queries per request, the routes API's suspect, and the cache's hits
-// and misses must be what the app did, exactly.
+// The Django app of the HTTP tests on PostgreSQL and Redis (django-redis), served by gunicorn
+// sync workers that were started and warmed up before the agent: the N+1 view's queries per
+// request, the routes API's suspect, and the cache's hits and misses must be what the app did,
+// exactly. PostgreSQL is reached two ways, with the same expectations: over its Unix socket
+// (Django's default) and over TCP with `ssl = on` and sslmode=require, where every query
+// travels inside OpenSSL on a connection whose TLS handshake happened before the agent started.
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -20,20 +22,37 @@ constexpr char kPerRequest[] = "http_server_db_queries_per_request";
 std::string Excerpt(Agent& agent) {
   return MetricsExcerpt(agent, {"http_server_db_queries_per_request", "db_client_",
                                 "cache_client_", "http_server_request_duration_seconds_count",
-                                "hostlens_events_lost_total", "hostlens_tracked"});
+                                "hostlens_events_lost_total", "hostlens_tracked",
+                                "hostlens_tls_"});
 }
 
-class DjangoDb : public ::testing::Test {
+enum class PgTransport { kUnixSocket, kTls };
+
+std::string PgTransportName(const ::testing::TestParamInfo<PgTransport>& info) {
+  return info.param == PgTransport::kTls ? "PostgresOverTls" : "PostgresOverUnixSocket";
+}
+
+class DjangoDb : public ::testing::TestWithParam<PgTransport> {
  protected:
   void SetUp() override {
     if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
-    pg_ = std::make_unique<PostgresServer>();
+    const bool tls = GetParam() == PgTransport::kTls;
+    std::vector<std::string> pg_options;
+    if (tls) {
+      std::string error;
+      pg_options = PostgresServer::TlsOptions(certs_.path(), &error);
+      ASSERT_FALSE(pg_options.empty()) << error;
+    }
+    pg_ = std::make_unique<PostgresServer>(pg_options);
     ASSERT_TRUE(pg_->ok()) << pg_->error();
     redis_ = std::make_unique<RedisServer>();
     ASSERT_TRUE(redis_->ok()) << redis_->error();
-    const std::vector<std::string> env = {
-        "HOSTLENS_PG_HOST=" + pg_->socket_dir(), "HOSTLENS_PG_PORT=" + std::to_string(pg_->port()),
+    std::vector<std::string> env = {
+        "HOSTLENS_PG_HOST=" + (tls ? std::string("127.0.0.1") : pg_->socket_dir()),
+        "HOSTLENS_PG_PORT=" + std::to_string(pg_->port()),
         "HOSTLENS_REDIS_URL=redis://127.0.0.1:" + std::to_string(redis_->port()) + "/0"};
+    // libpq reads it from the environment: psycopg2 and so Django ask for TLS or fail.
+    if (tls) env.push_back("PGSSLMODE=require");
     auto seed = RunProcess(
         {"/usr/bin/python3", "-B", HOSTLENS_SOURCE_DIR "/tests/apps/manage.py", "seed"}, 60s, env);
     ASSERT_EQ(seed.exit_code, 0) << seed.err;
@@ -45,7 +64,8 @@ class DjangoDb : public ::testing::Test {
                             {"--chdir", HOSTLENS_SOURCE_DIR "/tests/apps", "-b",
                              "127.0.0.1:" + std::to_string(port_), "--workers", "2",
                              "--worker-class", "sync", "project.wsgi"});
-    for (const char* name : {"HOSTLENS_PG_HOST", "HOSTLENS_PG_PORT", "HOSTLENS_REDIS_URL"}) {
+    for (const char* name :
+         {"HOSTLENS_PG_HOST", "HOSTLENS_PG_PORT", "HOSTLENS_REDIS_URL", "PGSSLMODE"}) {
       unsetenv(name);
     }
     ASSERT_TRUE(WaitForHttpStatus(port_, "/items/1/", 200, 30s)) << gunicorn_->Stderr();
@@ -54,18 +74,33 @@ class DjangoDb : public ::testing::Test {
     for (int i = 0; i < 10; ++i) {
       ASSERT_EQ(HttpRequest(port_, "/customers/1/").status, 200) << gunicorn_->Stderr();
     }
+    // Every backend Django opened is on TLS when asked (pg_stat_ssl: the server's own view).
+    const auto backends = pg_->Psql(
+        "SELECT count(*) FILTER (WHERE s.ssl), count(*) FILTER (WHERE NOT s.ssl) FROM "
+        "pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE a.datname = 'hostlens' AND "
+        "a.pid <> pg_backend_pid() AND a.backend_type = 'client backend'");
+    ASSERT_EQ(backends.exit_code, 0) << backends.output;
+    const std::string on_tls = backends.output.substr(0, backends.output.find('|'));
+    const std::string in_clear = backends.output.substr(backends.output.find('|') + 1);
+    if (tls) {
+      ASSERT_EQ(in_clear, "0") << backends.output;
+      ASSERT_NE(on_tls, "0") << backends.output;
+    } else {
+      ASSERT_EQ(on_tls, "0") << backends.output;
+    }
   }
   void TearDown() override {
     if (gunicorn_) gunicorn_->KillGroup();
   }
 
   uint16_t port_ = 0;
+  TempDir certs_{"django-pg-certs"};
   std::unique_ptr<PostgresServer> pg_;
   std::unique_ptr<RedisServer> redis_;
   std::unique_ptr<Process> gunicorn_;
 };
 
-TEST_F(DjangoDb, QueriesPerRequestAndTheNPlusOneSuspect) {
+TEST_P(DjangoDb, QueriesPerRequestAndTheNPlusOneSuspect) {
   const std::string service = ExeName(gunicorn_->pid());
   Agent agent({"--pid", std::to_string(gunicorn_->pid())});
   ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
@@ -136,11 +171,13 @@ TEST_F(DjangoDb, QueriesPerRequestAndTheNPlusOneSuspect) {
       << statement;
   ExpectNoEventsLost(agent, Excerpt,
                      {"ringbuf_full", "map_full", "parse", "db_response_unmatched",
-                      "db_response_lost", "fanout_query_dropped"});
+                      "db_response_lost", "fanout_query_dropped", "tls_no_socket"});
+  EXPECT_EQ(agent.SumOf("hostlens_tls_uncovered_connections_total"), 0) << Excerpt(agent);
+  EXPECT_EQ(agent.SumOf("hostlens_tls_connections_without_plaintext_total"), 0) << Excerpt(agent);
 }
 
 // Django's cache on Redis: a known sequence of keys, each view a GET and, on a miss, a SET.
-TEST_F(DjangoDb, CacheHitsAndMissesFromTheWire) {
+TEST_P(DjangoDb, CacheHitsAndMissesFromTheWire) {
   const std::string service = ExeName(gunicorn_->pid());
   Agent agent({"--pid", std::to_string(gunicorn_->pid())});
   ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
@@ -173,6 +210,10 @@ TEST_F(DjangoDb, CacheHitsAndMissesFromTheWire) {
   const std::string metrics = agent.Get("/metrics").body;
   EXPECT_EQ(metrics.find(":1:a"), std::string::npos);
 }
+
+INSTANTIATE_TEST_SUITE_P(Transports, DjangoDb,
+                         ::testing::Values(PgTransport::kUnixSocket, PgTransport::kTls),
+                         PgTransportName);
 
 }  // namespace
 }  // namespace hostlens::testing

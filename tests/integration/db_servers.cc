@@ -509,6 +509,35 @@ void DbServer::Stop() {
 // --------------------------------------------------------------------------------------------
 // PostgreSQL
 
+std::vector<std::string> PostgresServer::TlsOptions(const std::string& cert_dir,
+                                                   std::string* error) {
+  auto cert = MakeCertificate(cert_dir);
+  if (cert.exit_code != 0) {
+    *error = "openssl: " + cert.output;
+    return {};
+  }
+  // The server reads its key as the user it runs as, and wants it private.
+  if (geteuid() == 0) {
+    passwd* pw = getpwnam(kUser);
+    if (!pw) {
+      *error = std::string("no user ") + kUser;
+      return {};
+    }
+    for (const char* name : {"", "/key.pem", "/cert.pem"}) {
+      if (chown((cert_dir + name).c_str(), pw->pw_uid, pw->pw_gid) != 0) {
+        *error = "chown " + cert_dir + name + ": " + std::strerror(errno);
+        return {};
+      }
+    }
+  }
+  if (chmod((cert_dir + "/key.pem").c_str(), 0600) != 0) {
+    *error = "chmod key.pem: " + std::string(std::strerror(errno));
+    return {};
+  }
+  return {"-c", "ssl=on", "-c", "ssl_cert_file=" + cert_dir + "/cert.pem",
+          "-c", "ssl_key_file=" + cert_dir + "/key.pem"};
+}
+
 PostgresServer::PostgresServer(const std::vector<std::string>& extra_args)
     : DbServer("postgres", "PostgreSQL", SIGINT /* fast shutdown */) {
   const std::string bin = kBinDir;

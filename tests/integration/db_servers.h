@@ -152,6 +152,11 @@ class PostgresServer : public DbServer {
   // The options pg_client.py takes to connect here: --host (127.0.0.1 or, with `unix_socket`,
   // socket_dir()) --port --dbname --user.
   std::vector<std::string> ClientArgs(bool unix_socket = false) const;
+
+  // The options that make a server `ssl = on` with a certificate made in `cert_dir` (readable
+  // by the server's user, key private); pass them to the constructor. Empty, and `*error` set,
+  // when the certificate could not be made.
+  static std::vector<std::string> TlsOptions(const std::string& cert_dir, std::string* error);
 };
 
 // MariaDB (mariadbd as root, no binary log, 16 MB buffer pool, no name resolution) with user

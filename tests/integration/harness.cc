@@ -80,6 +80,13 @@ HttpResponse HttpRequest(uint16_t port, const std::string& path, const std::stri
   return response;
 }
 
+CommandResult MakeCertificate(const std::string& dir, const std::string& extra_names) {
+  return RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
+                    " -addext subjectAltName=DNS:localhost," +
+                    (extra_names.empty() ? "" : extra_names + ",") + "IP:127.0.0.1 -keyout " + dir +
+                    "/key.pem -out " + dir + "/cert.pem");
+}
+
 CommandResult RunCommand(const std::string& command) {
   CommandResult result;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");

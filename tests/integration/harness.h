@@ -36,6 +36,10 @@ struct CommandResult {
 };
 CommandResult RunCommand(const std::string& command);
 
+// A self-signed certificate for localhost (also `extra_names`, e.g. "DNS:api.payments.example",
+// and 127.0.0.1) as `dir`/cert.pem with its key in `dir`/key.pem; openssl's output on failure.
+CommandResult MakeCertificate(const std::string& dir, const std::string& extra_names = "");
+
 // Polls `condition` until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition,
              std::chrono::milliseconds timeout = std::chrono::seconds(20));

@@ -52,10 +52,7 @@ class TlsNginx : public ::testing::Test {
     fs::permissions(dir_.path(),
                     fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     port_ = FreePort();
-    auto cert = RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-                           " -addext subjectAltName=DNS:localhost,DNS:api.payments.example,"
-                           "IP:127.0.0.1 -keyout " +
-                           dir_.path() + "/key.pem -out " + dir_.path() + "/cert.pem");
+    auto cert = MakeCertificate(dir_.path(), "DNS:api.payments.example");
     ASSERT_EQ(cert.exit_code, 0) << cert.output;
     fs::create_directories(dir_.path() + "/www/static");
     // Larger than a TLS record (16 KiB): the response takes several SSL_write calls' records.
@@ -203,6 +200,38 @@ TEST_F(TlsNginx, PythonClientOnAConnectionOlderThanTheAgentIsCountedOnBothSides)
                                                   {"http_response_status_code", "200"}});
             }, 5), 5)
       << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kUncovered), 0) << Excerpt(*agent_);
+  ExpectNothingLost();
+}
+
+// Secrets inside TLS, in a query string and in a header value: counted on both sides, and
+// absent from /metrics, every API and the log at trace level.
+TEST_F(TlsNginx, SecretsInsideHttpsNeverLeaveTheAgent) {
+  const std::string curl = CopyOf("/usr/bin/curl", "hl-tls-curl");
+  auto args = NginxArgs();
+  args.insert(args.end(), {"--exe", "/hl-tls-curl$", "--log-level", "trace"});
+  ASSERT_NO_FATAL_FAILURE(StartAgent(args));
+  const std::string query_canary = "hostlens-https-query-canary-61f0";
+  const std::string header_canary = "hostlens-https-header-canary-9ad4";
+  const std::string url = Url("/hello?token=" + query_canary);
+  auto run = RunCommand(curl + " -sk -H 'Authorization: Bearer " + header_canary +
+                        "' -w '%{http_code}\n' -o /dev/null -o /dev/null -o /dev/null " + url +
+                        " " + url + " " + url);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.output, "200\n200\n200\n");
+  EXPECT_EQ(Settle([&] { return ServerCount("/hello"); }, 3), 3) << Excerpt(*agent_);
+  EXPECT_EQ(Settle([&] {
+              return agent_->SumOf(kClientCount, {{"service_name", "hl-tls-curl"},
+                                                  {"http_response_status_code", "200"}});
+            }, 3), 3)
+      << Excerpt(*agent_);
+  const std::string everything =
+      agent_->Get("/metrics").body + agent_->Get("/api/v1/routes").body +
+      agent_->Get("/api/v1/slow-queries").body + agent_->Get("/api/v1/status").body +
+      agent_->process().Stderr();
+  EXPECT_EQ(everything.find(query_canary), std::string::npos);
+  EXPECT_EQ(everything.find(header_canary), std::string::npos);
+  EXPECT_EQ(everything.find("token="), std::string::npos);
   EXPECT_EQ(agent_->SumOf(kUncovered), 0) << Excerpt(*agent_);
   ExpectNothingLost();
 }

@@ -1,13 +1,7 @@
 // PostgreSQL over TLS (`ssl = on` with a certificate the test makes; clients with
 // sslmode=require): libpq negotiates TLS in plaintext (SSLRequest, 'S'), then speaks the
 // protocol inside OpenSSL. The agent must count every statement exactly, as it does in the clear.
-#include <grp.h>
 #include <gtest/gtest.h>
-#include <pwd.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <filesystem>
 
 #include "db_servers.h"
 #include "harness.h"
@@ -37,22 +31,10 @@ class TlsPostgres : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
-    // The server reads its key as the user it runs as, and wants it private.
-    auto cert = RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-                           " -keyout " + certs_.path() + "/key.pem -out " + certs_.path() +
-                           "/cert.pem");
-    ASSERT_EQ(cert.exit_code, 0) << cert.output;
-    if (geteuid() == 0) {
-      passwd* pw = getpwnam(PostgresServer::kUser);
-      ASSERT_NE(pw, nullptr) << "no user postgres";
-      for (const char* name : {"", "/key.pem", "/cert.pem"}) {
-        ASSERT_EQ(chown((certs_.path() + name).c_str(), pw->pw_uid, pw->pw_gid), 0);
-      }
-    }
-    ASSERT_EQ(chmod((certs_.path() + "/key.pem").c_str(), 0600), 0);
-    pg_ = std::make_unique<PostgresServer>(std::vector<std::string>{
-        "-c", "ssl=on", "-c", "ssl_cert_file=" + certs_.path() + "/cert.pem", "-c",
-        "ssl_key_file=" + certs_.path() + "/key.pem"});
+    std::string error;
+    auto tls = PostgresServer::TlsOptions(certs_.path(), &error);
+    ASSERT_FALSE(tls.empty()) << error;
+    pg_ = std::make_unique<PostgresServer>(tls);
     ASSERT_TRUE(pg_->ok()) << pg_->error();
     ASSERT_EQ(pg_->Psql("SHOW ssl").output, "on");
   }
@@ -131,6 +113,50 @@ TEST_F(TlsPostgres, Psycopg2WithSslmodeRequireCountsEveryStatement) {
   EXPECT_EQ(agent->SumOf(kOpCount, {{"db_system_name", "postgresql"}}), total) << Excerpt(*agent);
   EXPECT_EQ(agent->SumOf("hostlens_tls_uncovered_connections_total"), 0) << Excerpt(*agent);
   ExpectNothingLost(*agent);
+}
+
+// A canary in a query's text and in a bind value, both inside TLS: absent from /metrics, every
+// API and the log (at trace level), while the inspector shows the statement it was decrypted
+// from; with --capture-literals the text literal is shown, the bind value still never.
+TEST_F(TlsPostgres, LiteralsInsideTlsNeverLeaveTheAgentUnlessAskedFor) {
+  const std::string text_canary = "hostlens-tls-text-canary-5b2d";
+  const std::string bind_canary = "hostlens-tls-bind-canary-c07e";
+  for (bool capture : {false, true}) {
+    std::vector<std::string> agent_args = {"--exe", "/python3[.0-9]*$", "--slow-query-threshold",
+                                           "1us", "--log-level", "trace"};
+    if (capture) agent_args.push_back("--capture-literals");
+    auto agent = StartAgent(agent_args);
+    for (const auto& [scenario, canary] :
+         {std::pair{"canary", text_canary}, std::pair{"bind_canary", bind_canary}}) {
+      auto args = pg_->ClientArgs();
+      args.insert(args.begin(), scenario);
+      args.insert(args.end(), {"--canary", canary, "--count", "3"});
+      if (std::string(scenario) == "bind_canary") args.push_back("--ssl");
+      auto argv = PythonClientArgv("pg_client.py", args);
+      argv.insert(argv.begin(), {"/usr/bin/env", "PGSSLMODE=require"});
+      auto report = RunClient(argv);
+      ASSERT_TRUE(report.ok()) << report.Describe();
+    }
+    // Three text canaries (psycopg2, simple protocol) and one bound (extended protocol).
+    const Labels select = {{"db_system_name", "postgresql"}, {"db_operation_name", "SELECT"}};
+    EXPECT_EQ(Settle([&] { return agent->SumOf(kOpCount, select); }, 4), 4) << Excerpt(*agent);
+    const std::string slow = agent->Get("/api/v1/slow-queries").body;
+    std::string everything = agent->Get("/metrics").body + slow +
+                             agent->Get("/api/v1/routes").body + agent->Get("/api/v1/status").body;
+    EXPECT_NE(slow.find("SELECT ?::text AS canary"), std::string::npos) << slow;
+    everything += agent->process().Stderr();
+    if (!capture) {
+      EXPECT_EQ(everything.find(text_canary), std::string::npos) << slow;
+      EXPECT_EQ(everything.find(bind_canary), std::string::npos) << slow;
+      EXPECT_NE(slow.find("SELECT ? AS canary"), std::string::npos) << slow;
+    } else {
+      EXPECT_NE(slow.find(text_canary), std::string::npos) << slow;
+      EXPECT_EQ(everything.find(bind_canary), std::string::npos) << slow;
+      EXPECT_EQ(agent->Get("/metrics").body.find(text_canary), std::string::npos);
+    }
+    EXPECT_EQ(agent->SumOf("hostlens_tls_uncovered_connections_total"), 0) << Excerpt(*agent);
+    ExpectNothingLost(*agent);
+  }
 }
 
 }  // namespace

@@ -10,8 +10,9 @@ Runs as root inside a matrix VM (tests/kernels/guest-init.sh), and just as well 
 Checks, in order: the agent starts and is ready; /api/v1/status lists every program of the BPF
 objects, each one held by the agent, and the fallbacks expected on this kernel (no others);
 nginx under `ab -k`; curl as an HTTP client; curl against nginx over HTTPS (OpenSSL's plaintext
-through the TLS uprobes); pgbench over the Unix socket; redis-benchmark; no event lost.
-The programs the agent tracks are copies of nginx, curl, pgbench and redis-benchmark in a
+through the TLS uprobes); pgbench over the Unix socket; psycopg2 with sslmode=require over TCP
+(libpq inside OpenSSL); redis-benchmark; no event lost.
+The programs the agent tracks are copies of nginx, curl, pgbench, python3 and redis-benchmark in a
 directory of the suite's own, selected by that directory: on a shared machine another test's
 nginx or curl is neither tracked nor counted. Writes DIR/report.json and DIR/agent.log (the agent's stderr: a program the kernel
 refused is there with the verifier's log) and exits 1 when a check fails.
@@ -189,7 +190,11 @@ LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 # The programs tracked, copied into the suite's own directory (their service names stay the
 # same: the base name of the executable).
 TRACKED = {"nginx": "/usr/sbin/nginx", "curl": "/usr/bin/curl", "pgbench": f"{PG_BIN}/pgbench",
-           "redis-benchmark": "/usr/bin/redis-benchmark"}
+           "redis-benchmark": "/usr/bin/redis-benchmark",
+           # A copy of the interpreter finds its standard library through the compiled-in prefix.
+           "python3": os.path.realpath("/usr/bin/python3")}
+PG_CLIENT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                         "integration", "clients", "pg_client.py")
 
 
 class Agent:
@@ -329,7 +334,7 @@ class Suite:
         d = self.tempdir("nginx")
         port = free_port()
         tls_port = free_port()
-        tls_dir = self.args.tls_dir or self.certificate()
+        tls_dir = self.tls_dir()
         with open(f"{d}/nginx.conf", "w") as f:
             f.write(NGINX_CONFIG.format(dir=d, port=port, tls_port=tls_port, tls_dir=tls_dir))
         self.spawn([self.bin["nginx"], "-p", d + "/", "-c", f"{d}/nginx.conf", "-e",
@@ -351,6 +356,12 @@ class Suite:
         self.nginx_port = port
         self.nginx_tls_port = tls_port
         self.nginx_base = seen
+
+    def tls_dir(self):
+        """The certificate for nginx and PostgreSQL: --tls-dir's, else one made once here."""
+        if not getattr(self, "_tls_dir", None):
+            self._tls_dir = self.args.tls_dir or self.certificate()
+        return self._tls_dir
 
     def certificate(self):
         d = self.tempdir("tls")
@@ -428,16 +439,25 @@ class Suite:
             os.chown(d, pg.pw_uid, pg.pw_gid)
             run(as_postgres + [f"{PG_BIN}/initdb", "-D", data, "-U", "postgres", "--auth=trust",
                                "-E", "UTF8", "--locale=C", "--no-sync"])
+        # TLS on TCP for psycopg2: the server reads its key as postgres, and wants it private.
+        for name in ("cert.pem", "key.pem"):
+            shutil.copy(os.path.join(self.tls_dir(), name), os.path.join(d, name))
+        os.chmod(os.path.join(d, "key.pem"), 0o600)
         run(["chown", "-R", "postgres:postgres", d])
         sock_dir = d  # the Unix socket: pgbench's -h is this directory
-        self.spawn(as_postgres + [f"{PG_BIN}/postgres", "-D", data, "-c", "listen_addresses=",
+        self.pg_port = free_port()
+        self.spawn(as_postgres + [f"{PG_BIN}/postgres", "-D", data,
+                                  "-c", "listen_addresses=127.0.0.1", "-c", f"port={self.pg_port}",
+                                  "-c", "ssl=on", "-c", f"ssl_cert_file={d}/cert.pem",
+                                  "-c", f"ssl_key_file={d}/key.pem",
                                   "-c", f"unix_socket_directories={sock_dir}", "-c", "fsync=off",
                                   "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                                   "-c", "shared_buffers=16MB", "-c", "max_connections=20"])
         if not wait_for(lambda: subprocess.run(
-                [f"{PG_BIN}/pg_isready", "-q", "-h", sock_dir, "-t", "1"]).returncode == 0, 60, 1):
+                [f"{PG_BIN}/pg_isready", "-q", "-h", sock_dir, "-p", str(self.pg_port), "-t", "1"]
+                ).returncode == 0, 60, 1):
             raise Failed("PostgreSQL did not start")
-        pgbench = [self.bin["pgbench"], "-h", sock_dir, "-U", "postgres"]
+        pgbench = [self.bin["pgbench"], "-h", sock_dir, "-p", str(self.pg_port), "-U", "postgres"]
         ops = ["SELECT pgbench_accounts", "UPDATE pgbench_accounts", "BEGIN", "END"]
         if not self.args.pg_template:
             # pgbench -i is pgbench too: what it sends is counted before the runs below.
@@ -465,6 +485,28 @@ class Suite:
             self.check(f"pgbench over the Unix socket: {op}", base[op] + count, seen)
         seen = self.agent.settle(0, "db_client_connections", service_name="pgbench")
         self.check("pgbench: connections open after the runs", 0, seen)
+
+    def psycopg2_tls(self):
+        """psycopg2 over TCP with sslmode=require: every statement inside OpenSSL, counted per
+        operation and table as the client says it sent them."""
+        env = dict(os.environ, PGSSLMODE="require")
+        out = run([self.bin["python3"], "-B", PG_CLIENT, "counts", "--host", "127.0.0.1",
+                   "--port", str(self.pg_port), "--dbname", "postgres", "--user", "postgres",
+                   "--inserts", "40", "--selects", "30", "--updates", "20", "--deletes", "10"],
+                  env=env)
+        sent = json.loads(out.strip().splitlines()[-1])["queries"]
+        total = 0
+        for key, count in sorted(sent.items()):
+            verb, _, table = key.partition(" ")
+            total += count
+            seen = self.agent.settle(count, "db_client_operation_duration_seconds_count",
+                                     service_name="python3", db_system_name="postgresql",
+                                     db_operation_name=verb, db_collection_name=table)
+            self.check(f"psycopg2 sslmode=require: {key}", count, seen)
+        self.report["psycopg2_tls_statements"] = total
+        self.check("psycopg2 sslmode=require: TLS connections not covered", 0,
+                   self.agent.sum_of("hostlens_tls_uncovered_connections_total",
+                                     service_name="python3"))
 
     def redis(self):
         d = self.tempdir("redis")
@@ -503,8 +545,11 @@ class Suite:
             return
         for name, fn in [("programs", self.programs), ("nginx with ab -k", self.nginx),
                          ("curl", self.curl), ("TLS", self.tls), ("pgbench", self.pgbench),
+                         ("psycopg2 over TLS", self.psycopg2_tls),
                          ("redis-benchmark", self.redis), ("nothing lost", self.nothing_lost)]:
             if name in ("curl", "TLS") and not hasattr(self, "nginx_port"):
+                continue
+            if name == "psycopg2 over TLS" and not hasattr(self, "pg_port"):
                 continue
             self.stage(name, fn)
 

@@ -33,10 +33,12 @@ Scenarios and what each prints (besides "scenario"):
       messages on the wire: rows × (11 + width)).
   canary --canary TEXT [--count N]
       N × SELECT '<TEXT>' AS canary (the literal in the SQL text).
-  bind_canary --canary TEXT
+  bind_canary --canary TEXT [--ssl]
       Extended protocol, one write: Parse(unnamed, "SELECT $1::text AS canary", no types),
       Bind(unnamed portal, one text parameter = TEXT), Describe(portal), Execute(portal, 0),
-      Sync; then Terminate. TEXT is only in Bind, never in the SQL text.
+      Sync; then Terminate. TEXT is only in Bind, never in the SQL text. With --ssl: over TCP,
+      SSLRequest first, and the rest inside TLS (Python's ssl module, certificate not checked),
+      as libpq's sslmode=require does. (psycopg2's scenarios take TLS from PGSSLMODE.)
 
 Common output: "queries" {"<OPERATION> <table>": n, ...} for every statement sent, keyed as the
 agent's SQL normalizer labels it (the operation, then the main table if the statement has one;
@@ -48,6 +50,7 @@ import argparse
 import json
 import os
 import socket
+import ssl
 import struct
 import sys
 import time
@@ -184,6 +187,14 @@ class RawConnection:
             self.sock.connect(os.path.join(args.host, f".s.PGSQL.{args.port}"))
         else:
             self.sock = socket.create_connection((args.host, args.port), timeout=10)
+            if args.ssl:
+                self.sock.sendall(struct.pack(">II", 8, 80877103))  # SSLRequest
+                if self.sock.recv(1) != b"S":
+                    raise RuntimeError("the server refused TLS")
+                context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+                context.check_hostname = False
+                context.verify_mode = ssl.CERT_NONE
+                self.sock = context.wrap_socket(self.sock)
         self.buf = b""
         params = b"".join(cstring(k) + cstring(v) for k, v in
                           (("user", args.user), ("database", args.dbname),
@@ -275,6 +286,7 @@ def main():
     parser.add_argument("--rows", type=int, default=10000)
     parser.add_argument("--width", type=int, default=1000)
     parser.add_argument("--canary", default="hostlens-canary-7f3a")
+    parser.add_argument("--ssl", action="store_true")
     args = parser.parse_args()
     result = SCENARIOS[args.scenario](args)
     result["scenario"] = args.scenario
