@@ -25,11 +25,13 @@ import common  # noqa: E402
 import django_stack  # noqa: E402
 import fixed_rate  # noqa: E402
 import memory  # noqa: E402
+import nginx_https  # noqa: E402
 import nginx_saturated  # noqa: E402
 import pipeline  # noqa: E402
 
 SCENARIOS = [
     ("nginx", nginx_saturated),
+    ("https", nginx_https),
     ("fixed", fixed_rate),
     ("django", django_stack),
     ("pipeline", pipeline),
@@ -51,7 +53,7 @@ def main():
     if os.geteuid() != 0:
         sys.exit("bench: needs root (the agent and the floor load BPF programs)")
     cfg = common.Config(args.build_dir, args.quick)
-    for binary in (cfg.hostlens, cfg.hook_floor, cfg.pipeline_benchmark):
+    for binary in (cfg.hostlens, cfg.hook_floor, cfg.hook_floor_tls, cfg.pipeline_benchmark):
         if not os.access(binary, os.X_OK):
             sys.exit(f"bench: {binary} is missing: build it first (make bench does)")
     for tool in ("wrk", "nginx", "redis-server"):

@@ -52,6 +52,7 @@ class Config:
         self.hostlens = os.path.join(self.build_dir, "hostlens")
         self.hook_floor = os.path.join(self.build_dir, "bench", "hook_floor")
         self.hook_floor_raw = os.path.join(self.build_dir, "bench", "hook_floor_raw")
+        self.hook_floor_tls = os.path.join(self.build_dir, "bench", "hook_floor_tls")
         self.pipeline_benchmark = os.path.join(self.build_dir, "bench", "pipeline_benchmark")
         self.tmp = tempfile.mkdtemp(prefix="hostlens-bench-")
         os.chmod(self.tmp, 0o755)  # servers dropping to other users (nginx workers, postgres)
@@ -287,8 +288,10 @@ class Agent:
 class Floor:
     """bench/floor: the agent's hooks with empty programs."""
 
-    def __init__(self, cfg, report, name="floor", raw=False):
-        argv = [cfg.hook_floor_raw if raw else cfg.hook_floor]
+    def __init__(self, cfg, report, name="floor", raw=False, tls_library=None):
+        """`tls_library`: the empty TLS probes on that libssl instead (hook_floor_tls)."""
+        argv = [cfg.hook_floor_tls, tls_library] if tls_library else \
+            [cfg.hook_floor_raw if raw else cfg.hook_floor]
         report.command(name, argv)
         self.service = Service(name, argv, cfg.tmp)
         self.pid = self.service.pid

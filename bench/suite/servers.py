@@ -7,6 +7,7 @@ import os
 import pwd
 import shutil
 import signal
+import subprocess
 
 from common import REPO, BenchError, Service, free_port, http_get, port_open, run, wait_until
 
@@ -27,27 +28,42 @@ http {{
     scgi_temp_path {dir}/scgi;
     default_type text/plain;
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{tls};
         location / {{ return 200 "hello\\n"; }}
     }}
 }}
 """
+NGINX_TLS = """ ssl;
+        ssl_certificate {dir}/cert.pem;
+        ssl_certificate_key {dir}/key.pem"""
 
 
-def start_nginx(cfg, report, name="nginx"):
+def start_nginx(cfg, report, name="nginx", tls=False):
+    """nginx hello-world; with `tls`, HTTPS only (a self-signed certificate made here)."""
     port = free_port()
     workdir = os.path.join(cfg.tmp, name)
     os.makedirs(workdir, exist_ok=True)
+    if tls:
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", "/CN=localhost", "-keyout", f"{workdir}/key.pem",
+                        "-out", f"{workdir}/cert.pem"], check=True, capture_output=True)
     conf = os.path.join(workdir, "nginx.conf")
     with open(conf, "w") as f:
-        f.write(NGINX_CONF.format(dir=workdir, port=port))
+        f.write(NGINX_CONF.format(dir=workdir, port=port,
+                                  tls=NGINX_TLS.format(dir=workdir) if tls else ""))
     argv = ["/usr/sbin/nginx", "-p", workdir, "-c", conf, "-e", os.path.join(workdir, "error.log")]
     report.command(name, argv)
     # SIGQUIT: graceful stop of master and worker.
     service = Service(name, argv, cfg.tmp, stop_signal=signal.SIGQUIT)
-    wait_until(lambda: http_get(f"http://127.0.0.1:{port}/")[0] == 200, 15, "nginx", service)
+    scheme = "https" if tls else "http"
+    if tls:
+        wait_until(lambda: subprocess.run(["curl", "-skf", "-o", "/dev/null",
+                                           f"https://127.0.0.1:{port}/"]).returncode == 0,
+                   15, "nginx", service)
+    else:
+        wait_until(lambda: http_get(f"http://127.0.0.1:{port}/")[0] == 200, 15, "nginx", service)
     service.port = port
-    service.url = f"http://127.0.0.1:{port}/"
+    service.url = f"{scheme}://127.0.0.1:{port}/"
     return service
 
 
