@@ -10,12 +10,14 @@ KernelFeatures Everything() {
   f.ring_buffer = true;
   f.task_storage = true;
   f.current_task_btf = true;
+  f.uprobe_multi = true;
   return f;
 }
 
 TEST(Features, NoFallbackWhereTheKernelHasEverything) {
   const FeatureChoice choice = ChooseFeatures(Everything(), {});
   EXPECT_TRUE(choice.task_storage);
+  EXPECT_TRUE(choice.uprobe_multi);
   EXPECT_TRUE(choice.fallbacks.empty());
   EXPECT_FALSE(MissingRequiredFeature(Everything()));
 }
@@ -45,6 +47,25 @@ TEST(Features, FallbackForcedFromTheCommandLine) {
   const FeatureChoice choice = ChooseFeatures(Everything(), {"task_storage"});
   EXPECT_FALSE(choice.task_storage);
   EXPECT_NE(choice.fallbacks.at("task_storage").find("--without-kernel-feature"),
+            std::string::npos);
+}
+
+TEST(Features, Linux61HasNoUprobeMultiLinks) {
+  KernelFeatures f = Everything();
+  f.uprobe_multi = false;
+  const FeatureChoice choice = ChooseFeatures(f, {});
+  EXPECT_TRUE(choice.task_storage);
+  EXPECT_FALSE(choice.uprobe_multi);
+  ASSERT_EQ(choice.fallbacks.size(), 1u);
+  EXPECT_NE(choice.fallbacks.at("uprobe_multi").find("no uprobe_multi links on this kernel"),
+            std::string::npos);
+}
+
+TEST(Features, UprobeMultiFallbackForcedFromTheCommandLine) {
+  const FeatureChoice choice = ChooseFeatures(Everything(), {"uprobe_multi"});
+  EXPECT_TRUE(choice.task_storage);
+  EXPECT_FALSE(choice.uprobe_multi);
+  EXPECT_NE(choice.fallbacks.at("uprobe_multi").find("--without-kernel-feature"),
             std::string::npos);
 }
 
