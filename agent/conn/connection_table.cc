@@ -177,7 +177,9 @@ void ConnectionTable::FeedDb(Connection& conn, uint8_t direction,
                      segment);
   DrainDb(conn);
   if (conn.db->finished()) {
-    // Encrypted from here on: the connection stays counted, its bytes are no longer copied.
+    // Encrypted from here on: the connection stays counted, its bytes are no longer copied. It
+    // carries TLS by the protocol's own word: uncovered unless the TLS probes show its plaintext.
+    if (!conn.tls_plaintext) conn.tls_records = true;
     StopCopying(conn);
   }
 }

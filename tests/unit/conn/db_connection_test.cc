@@ -356,6 +356,26 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, DbCaptureTest, ::testing::ValuesIn(AllCapture
                            return info.param.protocol + "_" + info.param.name;
                          });
 
+// TLS accepted in the protocol (MySQL's SSL request packet) but no plaintext from the TLS probes
+// (a library the agent cannot probe): the connection is counted uncovered, once.
+TEST_F(DbConnectionTest, InProtocolTlsWithoutPlaintextIsCountedUncovered) {
+  const auto capture = LoadDbCapture("mysql", "cli_simple");
+  Open(5, HL_ROLE_CLIENT, 3306);
+  Data(5, HL_DIR_INGRESS, capture.records[0].bytes, 1000);
+  std::string ssl_request = capture.records[1].bytes.substr(0, 4 + 32);
+  ssl_request[0] = 32;
+  ssl_request[1] = ssl_request[2] = 0;
+  ssl_request[5] |= 0x08;  // CLIENT_SSL
+  Data(5, HL_DIR_EGRESS, ssl_request, 2000);
+  Data(5, HL_DIR_EGRESS, std::string_view("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03", 10),
+       3000);
+  Close(5);
+  EXPECT_EQ(sink_.opened[5], 1);
+  EXPECT_TRUE(sink_.operations[5].empty());
+  EXPECT_EQ(table_.stats().tls_uncovered.load(), 1u);
+  EXPECT_EQ(table_.stats().db_responses_unmatched.load(), 0u);
+}
+
 // The protocols that negotiate TLS inside their own conversation.
 std::vector<CaptureName> SqlCaptures() {
   std::vector<CaptureName> sql;
