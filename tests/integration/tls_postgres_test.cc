@@ -38,10 +38,7 @@ class TlsPostgres : public ::testing::Test {
   void SetUp() override {
     if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
     // The server reads its key as the user it runs as, and wants it private.
-    auto cert = RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-                           " -keyout " + certs_.path() + "/key.pem -out " + certs_.path() +
-                           "/cert.pem");
-    ASSERT_EQ(cert.exit_code, 0) << cert.output;
+    ASSERT_EQ(MakeTestCertificate(certs_.path()), "");
     if (geteuid() == 0) {
       passwd* pw = getpwnam(PostgresServer::kUser);
       ASSERT_NE(pw, nullptr) << "no user postgres";

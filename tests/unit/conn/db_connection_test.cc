@@ -262,6 +262,20 @@ TEST_P(DbCaptureTest, ClientSideAsTheKernelCapturesIt) {
   EXPECT_EQ(sink_.closed[5], 1);
 }
 
+// A ClientHello's and a ServerHello's first bytes, as the socket probes see them.
+constexpr std::string_view kClientHello("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03", 10);
+constexpr std::string_view kServerHello("\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03", 10);
+
+// MySQL's SSL request packet of the client whose handshake response packet is `response`: its
+// first 32 payload bytes (flags, max packet size, charset, filler) with CLIENT_SSL.
+std::string MysqlSslRequest(const std::string& response) {
+  std::string request = response.substr(0, 4 + 32);
+  request[0] = 32;
+  request[1] = request[2] = 0;
+  request[5] |= 0x08;  // CLIENT_SSL
+  return request;
+}
+
 // The sequence id of every packet in `bytes` (MySQL packets, back to back) plus one.
 std::string NextSequenceIds(std::string bytes) {
   for (size_t at = 0; at + 4 <= bytes.size();) {
@@ -289,21 +303,15 @@ TEST_P(InProtocolTlsCaptureTest, ClientSideOverTlsYieldsEveryOperation) {
   size_t first = 0;
   if (mysql) {
     Data(5, HL_DIR_INGRESS, capture_.records[0].bytes, ts += 1);  // the greeting
-    std::string ssl_request = capture_.records[1].bytes.substr(0, 4 + 32);
-    ssl_request[0] = 32;
-    ssl_request[1] = ssl_request[2] = 0;
-    ssl_request[5] |= 0x08;  // CLIENT_SSL
-    Data(5, HL_DIR_EGRESS, ssl_request, ts += 1);
+    Data(5, HL_DIR_EGRESS, MysqlSslRequest(capture_.records[1].bytes), ts += 1);
     first = 1;
   } else {
     const std::string ssl_request("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
     Data(5, HL_DIR_EGRESS, ssl_request, ts += 1);
     Data(5, HL_DIR_INGRESS, "S", ts += 1);
   }
-  Data(5, HL_DIR_EGRESS, std::string_view("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03", 10),
-       ts += 1);
-  Data(5, HL_DIR_INGRESS, std::string_view("\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03", 10),
-       ts += 1);
+  Data(5, HL_DIR_EGRESS, kClientHello, ts += 1);
+  Data(5, HL_DIR_INGRESS, kServerHello, ts += 1);
   ASSERT_FALSE(kernel_.ignored.empty());  // the ciphertext is not copied any further
   syscall_ = HL_SYS_TLS;
   bool handshake = mysql;
@@ -362,13 +370,8 @@ TEST_F(DbConnectionTest, InProtocolTlsWithoutPlaintextIsCountedUncovered) {
   const auto capture = LoadDbCapture("mysql", "cli_simple");
   Open(5, HL_ROLE_CLIENT, 3306);
   Data(5, HL_DIR_INGRESS, capture.records[0].bytes, 1000);
-  std::string ssl_request = capture.records[1].bytes.substr(0, 4 + 32);
-  ssl_request[0] = 32;
-  ssl_request[1] = ssl_request[2] = 0;
-  ssl_request[5] |= 0x08;  // CLIENT_SSL
-  Data(5, HL_DIR_EGRESS, ssl_request, 2000);
-  Data(5, HL_DIR_EGRESS, std::string_view("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03", 10),
-       3000);
+  Data(5, HL_DIR_EGRESS, MysqlSslRequest(capture.records[1].bytes), 2000);
+  Data(5, HL_DIR_EGRESS, kClientHello, 3000);
   Close(5);
   EXPECT_EQ(sink_.opened[5], 1);
   EXPECT_TRUE(sink_.operations[5].empty());
