@@ -58,6 +58,9 @@ test_pkgs=(
   python3-psycopg2           # PostgreSQL client of the test app and scripts
   python3-django-redis       # Django's cache on Redis in the test app
   python3-pymemcache         # memcached client of the cache tests
+  python3-pymysql            # pure-Python MySQL client (Python's ssl: OpenSSL's _ex calls) of the TLS tests
+  python3-redis              # Redis client of the TLS tests (ssl=True)
+  gnutls-bin                 # gnutls-cli: the GnuTLS client of the TLS tests
   wrk                        # HTTP load generator of the benchmarks (bench/)
   python3-django-prometheus  # the hand-wired alternative the benchmarks compare against
   qemu-system-x86            # boots the kernel matrix (make test-kernels, tests/kernels/)

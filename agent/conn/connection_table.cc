@@ -177,7 +177,9 @@ void ConnectionTable::FeedDb(Connection& conn, uint8_t direction,
                      segment);
   DrainDb(conn);
   if (conn.db->finished()) {
-    // Encrypted from here on: the connection stays counted, its bytes are no longer copied.
+    // Encrypted from here on: the connection stays counted, its bytes are no longer copied. It
+    // carries TLS by the protocol's own word: uncovered unless the TLS probes show its plaintext.
+    if (!conn.tls_plaintext) conn.tls_records = true;
     StopCopying(conn);
   }
 }
@@ -314,9 +316,10 @@ void ConnectionTable::StartTlsPlaintext(Connection& conn) {
   if (conn.protocol == Protocol::kIgnored) {
     // Ignored for its ciphertext: the plaintext is judged afresh.
     conn.protocol = Protocol::kUndetected;
-  } else if (conn.protocol == Protocol::kDb && conn.db) {
-    // PostgreSQL and MySQL negotiate TLS in plaintext (SSLRequest, the SSL request packet);
-    // the conversation starts again inside it. The connection stays the same one.
+  } else if (conn.protocol == Protocol::kDb && conn.db && !conn.db->ContinueInTls()) {
+    // PostgreSQL and MySQL negotiate TLS in plaintext (SSLRequest, the SSL request packet).
+    // MySQL's stream goes on inside it by itself (ContinueInTls); PostgreSQL's conversation
+    // starts again with a StartupMessage, in a fresh stream. The connection stays the same one.
     // What the stream before TLS still held ends here (nothing, after an accepted SSLRequest).
     conn.db->OnClose();
     DrainDb(conn);

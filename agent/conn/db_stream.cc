@@ -52,6 +52,13 @@ class SqlStream : public DbStream {
             s.unknown_statements, 0};
   }
   bool finished() const override { return stream_.encrypted(); }
+  bool ContinueInTls() override {
+    if constexpr (requires { stream_.StartTls(); }) {
+      return stream_.StartTls();
+    } else {
+      return false;
+    }
+  }
   void OnClose() override { stream_.OnClose(); }
 
  private:

@@ -38,6 +38,11 @@ class DbStream {
   virtual void OnClose() {}
   // Nothing more can be parsed (TLS accepted): the kernel may stop copying.
   virtual bool finished() const { return false; }
+  // The TLS probes' plaintext of the session finished() waited for begins: true when this
+  // stream parses it on (MySQL: the handshake goes on inside TLS, its sequence ids and the
+  // greeting's flags carry over); false when the conversation starts over and needs a fresh
+  // stream (PostgreSQL: a StartupMessage comes first).
+  virtual bool ContinueInTls() { return false; }
 };
 
 struct DbStreamOptions {

@@ -69,7 +69,10 @@ TlsRegistry::File TlsRegistry::Examine(int pid, const FileMapping& mapping) {
     open_path = pid_dir + "/map_files/" + range;
   }
   MappedFile bytes(open_path);
-  if (!bytes.ok()) return file;  // gone, or not readable: nothing to probe
+  if (!bytes.ok()) {  // gone, or not readable: nothing to probe
+    file.vanished = access(open_path.c_str(), F_OK) != 0;
+    return file;
+  }
   auto facts = ReadElfSymbols(bytes.bytes(), TlsSymbolNames());
   if (!facts) return file;
   std::string why_not;
@@ -93,6 +96,7 @@ TlsRegistry::File TlsRegistry::Examine(int pid, const FileMapping& mapping) {
   if (auto* error = std::get_if<std::string>(&attached)) {
     file.state = State::kFailed;
     file.reason = *error;
+    file.vanished = access(open_path.c_str(), F_OK) != 0;
     return file;
   }
   file.state = State::kAttached;
@@ -122,6 +126,7 @@ int TlsRegistry::Scan(int pid) {
     }
     // Read and attach without the lock: a large library takes milliseconds.
     File file = Examine(pid, m);
+    if (file.vanished) continue;
     std::lock_guard lock(mu_);
     auto [it, inserted] = files_.emplace(key, std::move(file));
     if (inserted && it->second.state == State::kAttached) ++attached;

@@ -82,6 +82,9 @@ class TlsRegistry {
     std::string library;
     std::string reason;
     std::shared_ptr<void> probes;  // kAttached
+    // The process ended while its file was read or attached (a short-lived client): nothing is
+    // known of the file, which is not kept; the next process mapping it has it examined afresh.
+    bool vanished = false;
     std::set<int> pids;
     std::chrono::steady_clock::time_point unused_since;  // when `pids` became empty
   };

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes hostlens's own PostgreSQL and MySQL conformance cases (the neighbours of the bugs the
-doc_ cases caught) into tests/fixtures/conformance/{postgres,mysql}/own_*.txt, byte by byte from
+doc_ cases caught) into tests/fixtures/conformance/{postgres,mysql,mysql_tls}/own_*.txt, byte by byte from
 the protocol documents: PostgreSQL's "Frontend/Backend Protocol" (53.2 Message Flow, 53.7
 Message Formats) and MySQL's client/server protocol (COM_QUERY response, LOCAL INFILE Request,
 multi-resultset, binary protocol resultset). Format: tests/fixtures/conformance/README.md.
@@ -297,6 +297,7 @@ def postgres_cases():
 # --------------------------------------------------------------------------------------------
 # MySQL
 
+CLIENT_SSL = 0x00000800
 CLIENT_DEPRECATE_EOF = 0x01000000
 SERVER_STATUS_AUTOCOMMIT = 0x0002
 SERVER_MORE_RESULTS_EXISTS = 0x0008
@@ -324,11 +325,13 @@ def greeting(deprecate_eof):
     return packet(0, payload)
 
 
-def handshake_response(deprecate_eof):
+def handshake_response(deprecate_eof, seq=1, plugin="caching_sha2_password"):
     caps = 0x000ba28f | (CLIENT_DEPRECATE_EOF if deprecate_eof else 0)
+    if seq == 2:
+        caps |= CLIENT_SSL
     payload = (struct.pack("<I", caps) + struct.pack("<I", 1 << 24) + b"\xff" + bytes(23) +
-               cstr("app") + b"\x14" + b"x" * 20 + cstr("caching_sha2_password"))
-    return packet(1, payload)
+               cstr("app") + b"\x14" + b"x" * 20 + cstr(plugin))
+    return packet(seq, payload)
 
 
 def ok(seq, status=SERVER_STATUS_AUTOCOMMIT, affected=0, header=b"\x00"):
@@ -449,6 +452,67 @@ def mysql_cases():
                   ("<", first + ok(seq))] + mysql_select_1())
 
 
+# What the TLS probes show of a connection that sent an SSLRequest (sequence id 1) after the
+# greeting: the decrypted bytes, from the handshake response (sequence id 2) on. The test feeds
+# the plaintext greeting and SSLRequest first (tests/unit/protocols/mysql/conformance_test.cc).
+MY_TLS = f"{MY_DOCS}: Protocol::SSLRequest (the handshake response follows inside TLS)"
+
+
+def auth_switch(seq, plugin="mysql_native_password"):
+    return packet(seq, b"\xfe" + cstr(plugin) + b"s" * 20 + b"\0")
+
+
+def tls_login(deprecate_eof=False):
+    return [(">", handshake_response(deprecate_eof, seq=2)), ("<", ok(3))]
+
+
+def mysql_tls_cases():
+    my = lambda *a: write_case("mysql_tls", *a)  # noqa: E731
+
+    more = SERVER_STATUS_AUTOCOMMIT | SERVER_MORE_RESULTS_EXISTS
+    first, seq = result_set(1, "a", ["1"], more)
+    my("handshake response then queries (EOF packets)", MY_TLS,
+       "no greeting in the decrypted bytes: the sequence ids go on from the SSLRequest's",
+       ["SELECT 1|ok", "CALL p()|ok", "SELECT * FROM x|1146"],
+       tls_login() + mysql_select_1() +
+       [(">", com_query("CALL p()")), ("<", first + ok(seq)),
+        (">", com_query("SELECT * FROM x")), ("<", err(1, 1146, "Table 'db.x' doesn't exist")),
+        (">", packet(0, b"\x01"))])
+
+    my("auth switch inside TLS (CLIENT_DEPRECATE_EOF)",
+       f"{MY_TLS} + Protocol::AuthSwitchRequest",
+       "the server asks for another plugin (sequence id 3), the client answers with 4, OK is 5",
+       ["SELECT 1|ok"],
+       [(">", handshake_response(True, seq=2, plugin="client_ed25519")),
+        ("<", auth_switch(3)),
+        (">", packet(4, b"x" * 20)),
+        ("<", ok(5))] + mysql_select_1(True))
+
+    my("COM_CHANGE_USER inside TLS",
+       f"{MY_TLS} + COM_CHANGE_USER (an auth switch answered with sequence id 2)",
+       "the client's auth data after COM_CHANGE_USER has sequence id 2, like the handshake "
+       "response inside TLS, and is not one",
+       ["SELECT 1|ok", "SELECT 1|ok"],
+       tls_login(True) + mysql_select_1(True) +
+       [(">", packet(0, b"\x11" + cstr("other") + b"\x14" + b"y" * 20 + cstr("db"))),
+        ("<", auth_switch(1)),
+        (">", packet(2, b"z" * 20)),
+        ("<", ok(3))] + mysql_select_1(True))
+
+    binary, seq = result_set(1, "a", ["1"], SERVER_STATUS_AUTOCOMMIT, binary=True)
+    my("prepared statement inside TLS", f"{MY_TLS} + COM_STMT_PREPARE, COM_STMT_EXECUTE",
+       "", ["SELECT a FROM t WHERE id = ?|ok", "SELECT 1|ok"],
+       tls_login() +
+       [(">", packet(0, b"\x16SELECT a FROM t WHERE id = ?")),
+        ("<", packet(1, b"\x00" + struct.pack("<IHHBH", 7, 1, 1, 0, 0)) +
+         column_def(2, "?") + eof(3) + column_def(4, "a") + eof(5)),
+        (">", packet(0, b"\x17" + struct.pack("<IBI", 7, 0, 1) + b"\x01\x00\x03\x00" +
+                     struct.pack("<i", 5))),
+        ("<", binary),
+        (">", packet(0, b"\x19" + struct.pack("<I", 7)))] + mysql_select_1())
+
+
 if __name__ == "__main__":
     postgres_cases()
     mysql_cases()
+    mysql_tls_cases()

@@ -511,9 +511,8 @@ void DbServer::Stop() {
 
 std::vector<std::string> PostgresServer::TlsOptions(const std::string& cert_dir,
                                                    std::string* error) {
-  auto cert = MakeCertificate(cert_dir);
-  if (cert.exit_code != 0) {
-    *error = "openssl: " + cert.output;
+  if (std::string made = MakeTestCertificate(cert_dir); !made.empty()) {
+    *error = made;
     return {};
   }
   // The server reads its key as the user it runs as, and wants it private.

@@ -80,13 +80,6 @@ HttpResponse HttpRequest(uint16_t port, const std::string& path, const std::stri
   return response;
 }
 
-CommandResult MakeCertificate(const std::string& dir, const std::string& extra_names) {
-  return RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
-                    " -addext subjectAltName=DNS:localhost," +
-                    (extra_names.empty() ? "" : extra_names + ",") + "IP:127.0.0.1 -keyout " + dir +
-                    "/key.pem -out " + dir + "/cert.pem");
-}
-
 CommandResult RunCommand(const std::string& command) {
   CommandResult result;
   FILE* pipe = popen((command + " 2>&1").c_str(), "r");
@@ -97,6 +90,22 @@ CommandResult RunCommand(const std::string& command) {
   int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+std::string MakeTestCertificate(const std::string& dir) {
+  auto made = RunCommand("openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost"
+                         " -addext subjectAltName=DNS:localhost,DNS:api.payments.example,"
+                         "IP:127.0.0.1 -keyout " + dir + "/key.pem -out " + dir + "/cert.pem");
+  return made.exit_code == 0 ? "" : "openssl req failed: " + made.output;
+}
+
+std::string MissingTools(std::initializer_list<std::string> binaries) {
+  std::string missing;
+  for (const auto& binary : binaries) {
+    if (access(binary.c_str(), X_OK) != 0) missing += (missing.empty() ? "" : ", ") + binary;
+  }
+  if (missing.empty()) return "";
+  return missing + " missing: run scripts/install-deps.sh (README's Dependencies)";
 }
 
 bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

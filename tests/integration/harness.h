@@ -36,9 +36,6 @@ struct CommandResult {
 };
 CommandResult RunCommand(const std::string& command);
 
-// A self-signed certificate for localhost (also `extra_names`, e.g. "DNS:api.payments.example",
-// and 127.0.0.1) as `dir`/cert.pem with its key in `dir`/key.pem; openssl's output on failure.
-CommandResult MakeCertificate(const std::string& dir, const std::string& extra_names = "");
 
 // Polls `condition` until it holds or `timeout` passes.
 bool WaitFor(const std::function<bool()>& condition,
@@ -168,6 +165,14 @@ std::string ReadFile(const std::string& path);
 // stand for `dir` and `port`. Writes dir/nginx.conf first.
 std::unique_ptr<Process> StartNginx(const std::string& dir, uint16_t port,
                                     const std::string& server);
+
+// A self-signed certificate made with openssl for localhost, api.payments.example and 127.0.0.1:
+// `dir`/cert.pem and `dir`/key.pem. Empty on success, else openssl's output.
+std::string MakeTestCertificate(const std::string& dir);
+
+// Empty when every one of `binaries` (absolute paths) is installed, else which are missing and
+// that scripts/install-deps.sh installs them: for a test to fail with, not skip.
+std::string MissingTools(std::initializer_list<std::string> binaries);
 
 // A number field of ab's report ("Complete requests:      20000" → 20000); -1 when missing.
 long AbField(const std::string& output, const std::string& field);

@@ -1,5 +1,6 @@
 // HTTPS: nginx serving TLS with a certificate the test makes, hit by curl, ab and a C client
-// (OpenSSL's SSL_read/SSL_write; the C client also seccomp-confined), by Python's http.client
+// (OpenSSL's SSL_read/SSL_write; the C client also seccomp-confined), by gnutls-cli (GnuTLS's
+// gnutls_record_recv/send), by Python's http.client
 // (SSL_read_ex/SSL_write_ex) and by the same C client linked statically and stripped (OpenSSL
 // the agent cannot probe). The agent's counts must equal the clients'
 // own on both sides, exactly; what it cannot decrypt it must say it missed.
@@ -52,8 +53,7 @@ class TlsNginx : public ::testing::Test {
     fs::permissions(dir_.path(),
                     fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
     port_ = FreePort();
-    auto cert = MakeCertificate(dir_.path(), "DNS:api.payments.example");
-    ASSERT_EQ(cert.exit_code, 0) << cert.output;
+    ASSERT_EQ(MakeTestCertificate(dir_.path()), "");
     fs::create_directories(dir_.path() + "/www/static");
     // Larger than a TLS record (16 KiB): the response takes several SSL_write calls' records.
     std::ofstream(dir_.path() + "/www" + kLargePath) << std::string(kLargeBytes, 'x');
@@ -200,6 +200,39 @@ TEST_F(TlsNginx, PythonClientOnAConnectionOlderThanTheAgentIsCountedOnBothSides)
                                                   {"http_response_status_code", "200"}});
             }, 5), 5)
       << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kUncovered), 0) << Excerpt(*agent_);
+  ExpectNothingLost();
+}
+
+// GnuTLS: gnutls-cli (gnutls_record_send/gnutls_record_recv; it links no OpenSSL) as the client,
+// one keep-alive connection, each request sent once the previous response is in. gnutls-cli is
+// done in a few tens of milliseconds, sooner than the scanner reads the two dozen libraries it
+// maps the first time: another tracked process maps libgnutls first (as a service using GnuTLS
+// on the same host would), so the library is attached when the client starts (README's TLS).
+TEST_F(TlsNginx, GnutlsClientOverHttpsIsCountedOnBothSides) {
+  ASSERT_EQ(MissingTools({"/usr/bin/gnutls-cli"}), "");
+  const std::string client = CopyOf("/usr/bin/gnutls-cli", "hl-gnutls-cli");
+  Process gnutls_user({"/usr/bin/python3", "-c",
+                       "import ctypes, time; ctypes.CDLL('libgnutls.so.30'); time.sleep(120)"});
+  const std::string maps = "/proc/" + std::to_string(gnutls_user.pid()) + "/maps";
+  ASSERT_TRUE(WaitFor([&] { return ReadFile(maps).find("libgnutls") != std::string::npos; }, 10s))
+      << gnutls_user.Stderr();
+  auto args = NginxArgs();
+  args.insert(args.end(), {"--exe", "/hl-gnutls-cli$", "--pid", std::to_string(gnutls_user.pid())});
+  ASSERT_NO_FATAL_FAILURE(StartAgent(args));
+  auto run = RunCommand("/usr/bin/python3 -B " HOSTLENS_SOURCE_DIR
+                        "/tests/integration/clients/gnutls_http.py " +
+                        client + " 127.0.0.1 " + std::to_string(port_) + " /hello 25");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.output, "{\"requests\": 25, \"responses\": {\"200\": 25}, \"exit_code\": 0}\n");
+  EXPECT_EQ(Settle([&] {
+              return agent_->SumOf(kClientCount, {{"service_name", "hl-gnutls-cli"},
+                                                  {"http_response_status_code", "200"}});
+            }, 25), 25)
+      << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kClientCount, {{"service_name", "hl-gnutls-cli"}}), 25)
+      << Excerpt(*agent_);
+  EXPECT_EQ(Settle([&] { return ServerCount("/hello"); }, 25), 25) << Excerpt(*agent_);
   EXPECT_EQ(agent_->SumOf(kUncovered), 0) << Excerpt(*agent_);
   ExpectNothingLost();
 }

@@ -53,6 +53,15 @@ class Framer {
   void OnSegment(const Segment& segment, std::vector<Frame>* out);
   // Nothing after this is framed (encrypted, or the connection changed protocol).
   void Stop() { state_ = State::kStopped; }
+  // Framing starts over at the next byte, a frame start (the protocol continues inside TLS on
+  // decrypted bytes); what was read of a frame before is dropped. Counters are kept.
+  void Resume() {
+    header_.clear();
+    frame_ = Frame{};
+    remaining_ = 0;
+    format_.OnLoseSync();
+    state_ = State::kHeader;
+  }
 
   bool stopped() const { return state_ == State::kStopped; }
   bool synced() const { return state_ != State::kLost; }

@@ -75,11 +75,16 @@ void Matcher::OnClient(const Packet& packet, uint64_t last_server_ns) {
     if (packet.payload_length == 0) sending_file_ = false;
     return;
   }
-  if (phase_ == Phase::kHandshake && packet.seq == 1) {
+  if (phase_ == Phase::kHandshake && handshake_response_seq_ != 0 &&
+      packet.seq == handshake_response_seq_) {
     uint32_t caps = 0;
     bool ssl = false;
     if (!ParseHandshakeResponse(packet.payload, packet.payload_length, &caps, &ssl)) return;
-    if (ssl) ssl_requested_ = true;
+    if (ssl && handshake_response_seq_ == 1) {
+      ssl_requested_ = true;
+      return;  // the flags that count come again in the handshake response, inside TLS
+    }
+    handshake_response_seq_ = 0;
     if (!(caps & kClientDeprecateEof)) {
       deprecate_eof_ = DeprecateEof::kOff;
     } else if (server_caps_known_) {
@@ -156,6 +161,11 @@ void Matcher::OnCommand(const Packet& packet, uint64_t last_server_ns) {
       break;  // ping, init db, statistics, ...: not queries, but their replies must be consumed
   }
   Push(std::move(p));
+}
+
+void Matcher::StartTls() {
+  ssl_requested_ = false;
+  handshake_response_seq_ = 2;
 }
 
 void Matcher::OnHandshakeServer(const Packet& packet) {

@@ -4,7 +4,9 @@
 // - Handshake: the server greeting (sequence id 0, protocol 10) and the client's handshake
 //   response give the capability flags (CLIENT_DEPRECATE_EOF decides whether EOF packets follow
 //   column and parameter definitions); auth switch / more data packets are skipped until the
-//   server's OK or ERR. An SSLRequest ends parsing. Attached mid-connection, the flags are
+//   server's OK or ERR. An SSLRequest (sequence id 1) ends parsing of the plaintext; inside TLS
+//   (StartTls) the handshake goes on where it was: the handshake response comes with sequence
+//   id 2, the greeting's flags still hold. Attached mid-connection, the flags are
 //   unknown and EOF packets are told apart by their size (an EOF is 5 bytes, an OK ending a
 //   result set at least 7).
 // - Commands (client packets with sequence id 0) queue in order; server packets answer the
@@ -66,8 +68,11 @@ class Matcher {
   bool sending_file() const { return sending_file_; }
   size_t pending() const { return pending_.size(); }
   size_t statements() const { return statements_.size(); }
-  // The client asked for TLS: nothing after it can be parsed.
+  // The client asked for TLS: nothing after it can be parsed as it is.
   bool ssl_requested() const { return ssl_requested_; }
+  // The decrypted bytes of the TLS session the SSLRequest asked for follow: the handshake
+  // response, then commands.
+  void StartTls();
   // Whether both sides announced CLIENT_DEPRECATE_EOF; unknown before a handshake was seen.
   enum class DeprecateEof { kUnknown, kOff, kOn };
   DeprecateEof deprecate_eof() const { return deprecate_eof_; }
@@ -117,6 +122,9 @@ class Matcher {
   bool server_caps_known_ = false;
   DeprecateEof deprecate_eof_ = DeprecateEof::kUnknown;
   bool ssl_requested_ = false;
+  // Sequence id of the handshake response still to come: 1, or 2 inside TLS (after the
+  // SSLRequest); 0 once it was seen (COM_CHANGE_USER's exchange has none).
+  uint8_t handshake_response_seq_ = 1;
   bool swallow_eof_ = false;  // flags unknown: an EOF may still follow a prepare's definitions
   bool sending_file_ = false;
 

@@ -30,6 +30,15 @@ void Stream::OnSegment(Direction direction, const Segment& segment) {
   }
 }
 
+bool Stream::StartTls() {
+  if (!encrypted_) return false;
+  encrypted_ = false;
+  matcher_.StartTls();
+  client_.Resume();
+  server_.Resume();
+  return true;
+}
+
 StreamStats Stream::stats() const {
   StreamStats stats;
   stats.resyncs = client_.resyncs() + server_.resyncs();

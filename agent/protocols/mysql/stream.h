@@ -28,8 +28,12 @@ class Stream {
   // Commands waiting for their response, and remembered prepared statements.
   size_t pending() const { return matcher_.pending(); }
   size_t statements() const { return matcher_.statements(); }
-  // The client asked for TLS: nothing after it is parsed.
+  // The client asked for TLS: nothing after it is parsed, until StartTls.
   bool encrypted() const { return encrypted_; }
+  // The segments from here on are the decrypted bytes of that TLS session (the TLS probes'):
+  // framing starts over at their first byte, the handshake goes on with the handshake response
+  // (sequence id 2). False, and nothing changes, unless TLS was asked for.
+  bool StartTls();
   Matcher::DeprecateEof deprecate_eof() const { return matcher_.deprecate_eof(); }
 
  private:

@@ -54,7 +54,7 @@ struct StreamStats {
   uint64_t evicted_requests = 0;     // more than kMaxPending commands waiting
   uint64_t unmatched_responses = 0;  // server packets with no command waiting
   uint64_t lost_responses = 0;       // responses lost to a gap, ended by the next command
-  bool encrypted = false;            // TLS requested (SSLRequest): nothing after it is parsed
+  bool encrypted = false;            // TLS requested (SSLRequest), its plaintext not started yet
 };
 
 }  // namespace hostlens::protocols::mysql

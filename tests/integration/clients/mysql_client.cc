@@ -4,7 +4,11 @@
 //
 //   mysql_client --host 127.0.0.1 --port P --user hostlens --password hostlens --database hostlens
 //                [--inserts N] [--selects N] [--updates N] [--prepared N] [--errors N]
-//                [--table items]
+//                [--table items] [--ca CERT]
+//
+// --ca: TLS required (libmariadb's SSL request packet after the greeting, then everything inside
+// OpenSSL), the server's certificate checked against CERT but not its name; the output's
+// "cipher" names the session's cipher.
 //
 // On the wire, in order (each a COM_QUERY unless said otherwise; nothing is sent after the
 // handshake but these):
@@ -27,7 +31,8 @@
 //          "prepared": {"INSERT <table>": p, "SELECT <table>": p}, the COM_STMT_EXECUTE subset;
 //          "commands": {"COM_QUERY": n, "COM_STMT_PREPARE": 2, "COM_STMT_EXECUTE": 2p,
 //                       "COM_STMT_CLOSE": 2, "COM_QUIT": 1};
-//          "errors": {"1146": q}; "total": all queries; "rows": rows read by SELECTs}
+//          "errors": {"1146": q}; "total": all queries; "rows": rows read by SELECTs;
+//          "cipher": the TLS cipher, "" without --ca}
 // Exit status 0 unless something other than the expected errors failed (then 1, with the reason
 // on stderr).
 
@@ -48,6 +53,7 @@ struct Options {
   std::string password = "hostlens";
   std::string database = "hostlens";
   std::string table = "items";
+  std::string ca;  // TLS required, with this CA file
   long inserts = 10, selects = 10, updates = 5, prepared = 5, errors = 3;
 };
 
@@ -185,6 +191,8 @@ Options Parse(int argc, char** argv) {
       o.database = value;
     else if (flag == "--table")
       o.table = value;
+    else if (flag == "--ca")
+      o.ca = value;
     else if (flag == "--inserts")
       o.inserts = std::stol(value);
     else if (flag == "--selects")
@@ -213,10 +221,19 @@ int main(int argc, char** argv) {
   mysql_options(db, MYSQL_OPT_CONNECT_TIMEOUT, &timeout);
   mysql_options(db, MYSQL_OPT_READ_TIMEOUT, &timeout);
   mysql_options(db, MYSQL_OPT_WRITE_TIMEOUT, &timeout);
+  if (!o.ca.empty()) {
+    my_bool on = 1, off = 0;
+    mysql_optionsv(db, MYSQL_OPT_SSL_ENFORCE, &on);
+    mysql_optionsv(db, MYSQL_OPT_SSL_CA, o.ca.c_str());
+    mysql_optionsv(db, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &off);
+  }
   if (mysql_real_connect(db, o.host.c_str(), o.user.c_str(), o.password.c_str(), o.database.c_str(),
                          o.port, nullptr, 0) == nullptr) {
     Die("connect to " + o.host + ":" + std::to_string(o.port), mysql_error(db));
   }
+  const char* ssl_cipher = mysql_get_ssl_cipher(db);
+  if (!o.ca.empty() && ssl_cipher == nullptr) Die("use TLS", "the connection is not encrypted");
+  const std::string cipher = ssl_cipher == nullptr ? "" : ssl_cipher;
 
   Counts counts;
   const std::string& t = o.table;
@@ -251,8 +268,9 @@ int main(int argc, char** argv) {
   for (const auto& [k, v] : counts.queries) total += v;
   std::printf(
       "{\"queries\": %s, \"prepared\": %s, \"commands\": %s, \"errors\": %s, \"total\": %ld, "
-      "\"rows\": %ld}\n",
+      "\"rows\": %ld, \"cipher\": \"%s\"}\n",
       JsonObject(counts.queries).c_str(), JsonObject(counts.prepared).c_str(),
-      JsonObject(counts.commands).c_str(), JsonObject(counts.errors).c_str(), total, counts.rows);
+      JsonObject(counts.commands).c_str(), JsonObject(counts.errors).c_str(), total, counts.rows,
+      cipher.c_str());
   return 0;
 }

@@ -116,6 +116,7 @@ class DbConnectionTest : public ::testing::Test {
     e.hdr.tgid = kTgid;
     e.hdr.tid = tid;
     e.hdr.ts_ns = ts_ns;
+    e.syscall = syscall_;
     e.fd = fd;
     e.generation = 100 + fd;
     e.direction = direction;
@@ -136,6 +137,7 @@ class DbConnectionTest : public ::testing::Test {
   }
 
   size_t capture_bytes_ = kCaptureBytes;
+  uint8_t syscall_ = 0;  // of the data events: HL_SYS_TLS for the TLS probes' plaintext
   FakeKernel kernel_;
   DbSink sink_;
   ConnectionTable table_;
@@ -260,6 +262,79 @@ TEST_P(DbCaptureTest, ClientSideAsTheKernelCapturesIt) {
   EXPECT_EQ(sink_.closed[5], 1);
 }
 
+// A ClientHello's and a ServerHello's first bytes, as the socket probes see them.
+constexpr std::string_view kClientHello("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03", 10);
+constexpr std::string_view kServerHello("\x16\x03\x03\x00\x7a\x02\x00\x00\x76\x03", 10);
+
+// MySQL's SSL request packet of the client whose handshake response packet is `response`: its
+// first 32 payload bytes (flags, max packet size, charset, filler) with CLIENT_SSL.
+std::string MysqlSslRequest(const std::string& response) {
+  std::string request = response.substr(0, 4 + 32);
+  request[0] = 32;
+  request[1] = request[2] = 0;
+  request[5] |= 0x08;  // CLIENT_SSL
+  return request;
+}
+
+// The sequence id of every packet in `bytes` (MySQL packets, back to back) plus one.
+std::string NextSequenceIds(std::string bytes) {
+  for (size_t at = 0; at + 4 <= bytes.size();) {
+    const size_t length = static_cast<uint8_t>(bytes[at]) |
+                          static_cast<uint8_t>(bytes[at + 1]) << 8 |
+                          static_cast<size_t>(static_cast<uint8_t>(bytes[at + 2])) << 16;
+    ++bytes[at + 3];
+    at += 4 + length;
+  }
+  return bytes;
+}
+
+// The capture as the same client sees it over TLS: the negotiation in plaintext (PostgreSQL's
+// SSLRequest and 'S'; MySQL's greeting and SSL request packet), the handshake's TLS records
+// (ciphertext the socket probes see), then the capture from the TLS probes: PostgreSQL's from its
+// StartupMessage, MySQL's from its handshake response on, every sequence id of the handshake one
+// more (the SSL request packet took 1).
+class InProtocolTlsCaptureTest : public DbCaptureTest {};
+
+TEST_P(InProtocolTlsCaptureTest, ClientSideOverTlsYieldsEveryOperation) {
+  const bool mysql = capture_.system == DbSystem::kMysql;
+  capture_bytes_ = SIZE_MAX;
+  Open(5, HL_ROLE_CLIENT, DefaultPort(capture_.system));
+  uint64_t ts = 0;
+  size_t first = 0;
+  if (mysql) {
+    Data(5, HL_DIR_INGRESS, capture_.records[0].bytes, ts += 1);  // the greeting
+    Data(5, HL_DIR_EGRESS, MysqlSslRequest(capture_.records[1].bytes), ts += 1);
+    first = 1;
+  } else {
+    const std::string ssl_request("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8);
+    Data(5, HL_DIR_EGRESS, ssl_request, ts += 1);
+    Data(5, HL_DIR_INGRESS, "S", ts += 1);
+  }
+  Data(5, HL_DIR_EGRESS, kClientHello, ts += 1);
+  Data(5, HL_DIR_INGRESS, kServerHello, ts += 1);
+  ASSERT_FALSE(kernel_.ignored.empty());  // the ciphertext is not copied any further
+  syscall_ = HL_SYS_TLS;
+  bool handshake = mysql;
+  for (size_t i = first; i < capture_.records.size(); ++i) {
+    const auto& r = capture_.records[i];
+    // The handshake ends before the first command (a client packet with sequence id 0).
+    handshake = handshake && !(r.from_client && r.bytes.size() > 4 && r.bytes[3] == 0);
+    Data(5, r.from_client ? HL_DIR_EGRESS : HL_DIR_INGRESS,
+         handshake ? NextSequenceIds(r.bytes) : r.bytes, (i + 1) * 1000);
+  }
+  EXPECT_EQ(sink_.opened[5], 1);
+  ExpectOperations(capture_, sink_.operations[5]);
+  const auto& stats = table_.stats();
+  for (const auto& resyncs : stats.db_resyncs) EXPECT_EQ(resyncs.load(), 0u);
+  EXPECT_EQ(stats.db_requests_evicted.load(), 0u);
+  EXPECT_EQ(stats.db_responses_unmatched.load(), 0u);
+  EXPECT_EQ(stats.db_responses_lost.load(), 0u);
+  EXPECT_EQ(stats.db_statements_unknown.load(), 0u);
+  Close(5);
+  EXPECT_EQ(sink_.closed[5], 1);
+  EXPECT_EQ(stats.tls_uncovered.load(), 0u);
+}
+
 TEST_P(DbCaptureTest, ServerSideIsNeverReported) {
   // The database's own process: it accepted the connection and reads the client's bytes.
   Open(6, HL_ROLE_SERVER, DefaultPort(capture_.system));
@@ -285,6 +360,35 @@ TEST_P(DbCaptureTest, CloseBeforeAnyOperationStillClosesOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, DbCaptureTest, ::testing::ValuesIn(AllCaptures()),
+                         [](const auto& info) {
+                           return info.param.protocol + "_" + info.param.name;
+                         });
+
+// TLS accepted in the protocol (MySQL's SSL request packet) but no plaintext from the TLS probes
+// (a library the agent cannot probe): the connection is counted uncovered, once.
+TEST_F(DbConnectionTest, InProtocolTlsWithoutPlaintextIsCountedUncovered) {
+  const auto capture = LoadDbCapture("mysql", "cli_simple");
+  Open(5, HL_ROLE_CLIENT, 3306);
+  Data(5, HL_DIR_INGRESS, capture.records[0].bytes, 1000);
+  Data(5, HL_DIR_EGRESS, MysqlSslRequest(capture.records[1].bytes), 2000);
+  Data(5, HL_DIR_EGRESS, kClientHello, 3000);
+  Close(5);
+  EXPECT_EQ(sink_.opened[5], 1);
+  EXPECT_TRUE(sink_.operations[5].empty());
+  EXPECT_EQ(table_.stats().tls_uncovered.load(), 1u);
+  EXPECT_EQ(table_.stats().db_responses_unmatched.load(), 0u);
+}
+
+// The protocols that negotiate TLS inside their own conversation.
+std::vector<CaptureName> SqlCaptures() {
+  std::vector<CaptureName> sql;
+  for (const auto& c : AllCaptures()) {
+    if (c.protocol == "postgres" || c.protocol == "mysql") sql.push_back(c);
+  }
+  return sql;
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, InProtocolTlsCaptureTest, ::testing::ValuesIn(SqlCaptures()),
                          [](const auto& info) {
                            return info.param.protocol + "_" + info.param.name;
                          });

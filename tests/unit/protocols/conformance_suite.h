@@ -8,7 +8,8 @@
 //
 // (what the stream must have reported once the feed is over: every expected operation, nothing
 // lost, unmatched or pending), then writes HOSTLENS_CONFORMANCE_TESTS(Stream, "<folder>") in the
-// same namespace.
+// same namespace (HOSTLENS_CONFORMANCE_TESTS_NAMED(Suite, Stream, "<folder>") for a second suite
+// in the same test binary).
 
 #include <gtest/gtest.h>
 
@@ -49,8 +50,8 @@ void ExpectEverySplit(const ConformanceCase& conformance, ExpectFn expect, const
 
 }  // namespace hostlens::protocols::test_util
 
-#define HOSTLENS_CONFORMANCE_TESTS(StreamT, protocol)                                           \
-  class ConformanceTest : public ::testing::TestWithParam<std::string> {                        \
+#define HOSTLENS_CONFORMANCE_TESTS_NAMED(Suite, StreamT, protocol)                              \
+  class Suite : public ::testing::TestWithParam<std::string> {                                  \
    protected:                                                                                   \
     void SetUp() override {                                                                     \
       case_ = ::hostlens::protocols::test_util::LoadConformanceCase(protocol, GetParam());      \
@@ -61,23 +62,23 @@ void ExpectEverySplit(const ConformanceCase& conformance, ExpectFn expect, const
     ::hostlens::protocols::test_util::ConformanceCase merged_;                                  \
   };                                                                                            \
                                                                                                 \
-  TEST_P(ConformanceTest, WholeRecords) {                                                       \
+  TEST_P(Suite, WholeRecords) {                                                                 \
     StreamT stream;                                                                             \
     ::hostlens::protocols::test_util::FeedPrefix(stream, case_);                                \
     ExpectConformant(case_, stream);                                                            \
   }                                                                                             \
                                                                                                 \
-  TEST_P(ConformanceTest, EveryRecordSplitAtEveryOffset) {                                      \
+  TEST_P(Suite, EveryRecordSplitAtEveryOffset) {                                                \
     ::hostlens::protocols::test_util::ExpectEverySplit<StreamT>(case_, ExpectConformant, "");   \
   }                                                                                             \
                                                                                                 \
-  TEST_P(ConformanceTest, ByteByByte) {                                                         \
+  TEST_P(Suite, ByteByByte) {                                                                   \
     StreamT stream;                                                                             \
     ::hostlens::protocols::test_util::FeedByteByByte(stream, case_);                            \
     ExpectConformant(case_, stream);                                                            \
   }                                                                                             \
                                                                                                 \
-  TEST_P(ConformanceTest, NeighbouringWritesMerged) {                                           \
+  TEST_P(Suite, NeighbouringWritesMerged) {                                                     \
     StreamT stream;                                                                             \
     ::hostlens::protocols::test_util::FeedPrefix(stream, merged_);                              \
     ExpectConformant(merged_, stream);                                                          \
@@ -86,8 +87,11 @@ void ExpectEverySplit(const ConformanceCase& conformance, ExpectFn expect, const
   }                                                                                             \
                                                                                                 \
   INSTANTIATE_TEST_SUITE_P(                                                                     \
-      Cases, ConformanceTest,                                                                   \
+      Cases, Suite,                                                                             \
       ::testing::ValuesIn(::hostlens::protocols::test_util::ConformanceNames(protocol)),        \
       [](const ::testing::TestParamInfo<std::string>& info) {                                   \
         return ::hostlens::protocols::test_util::ConformanceTestName(info.param);               \
       })
+
+#define HOSTLENS_CONFORMANCE_TESTS(StreamT, protocol) \
+  HOSTLENS_CONFORMANCE_TESTS_NAMED(ConformanceTest, StreamT, protocol)

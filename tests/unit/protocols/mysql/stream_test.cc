@@ -341,6 +341,41 @@ TEST(StreamTest, SslRequestStopsParsing) {
   EXPECT_TRUE(c.stream().stats().encrypted);
 }
 
+// Inside TLS (the TLS probes' plaintext): no greeting, the handshake response has sequence id 2,
+// and its flags with the greeting's decide CLIENT_DEPRECATE_EOF; a COM_CHANGE_USER's auth data
+// (sequence id 2 as well) does not change them.
+TEST(StreamTest, SslRequestThenTlsPlaintextParsesOn) {
+  Conversation c;
+  EXPECT_FALSE(c.stream().StartTls());  // nothing asked for TLS
+  c.Responses(Greeting(kBaseCaps | kClientSsl | kClientDeprecateEof));
+  c.Requests(SslRequest(kBaseCaps | kClientDeprecateEof));
+  c.Requests(std::string_view("\x16\x03\x01\x00\x05hello", 10));  // ClientHello: not parsed
+  ASSERT_TRUE(c.stream().StartTls());
+  EXPECT_FALSE(c.stream().encrypted());
+  c.Requests(Wire(2, HandshakeResponse(kBaseCaps | kClientDeprecateEof).substr(4)));
+  c.Responses(Ok(3));
+  EXPECT_EQ(c.stream().deprecate_eof(), Matcher::DeprecateEof::kOn);
+  c.Requests(Command(kComQuery, "select a, b from t"));
+  ResultSet(&c, true, 2);
+  c.Requests(Command(kComChangeUser, std::string("u\0", 2)));
+  c.Responses(Wire(1, std::string("\xfemysql_native_password\0", 23) + std::string(21, 's')));
+  c.Requests(Wire(2, std::string(20, 'x')));
+  c.Responses(Ok(3));
+  EXPECT_EQ(c.stream().deprecate_eof(), Matcher::DeprecateEof::kOn);
+  c.Requests(Command(kComQuery, "select 1"));
+  ResultSet(&c, true, 1);
+  ASSERT_EQ(c.results().size(), 2u);
+  EXPECT_EQ(c.results()[0].sql, "select a, b from t");
+  EXPECT_EQ(c.results()[1].sql, "select 1");
+  EXPECT_EQ(c.results()[1].end_ns, c.last_ts());
+  const StreamStats stats = c.stream().stats();
+  EXPECT_FALSE(stats.encrypted);
+  EXPECT_EQ(stats.resyncs, 0u);
+  EXPECT_EQ(stats.unmatched_responses, 0u);
+  EXPECT_EQ(stats.lost_responses, 0u);
+  EXPECT_EQ(c.stream().pending(), 0u);
+}
+
 TEST(StreamTest, StatementMapIsBounded) {
   Conversation c;
   Handshake(&c, true);
