@@ -47,9 +47,12 @@ int TlsScanner::ScanWoken(const std::set<int>& pids) {
   for (int pid : pids) {
     if (stopping_.load(std::memory_order_relaxed)) break;
     if (!processes_.IsTracked(pid)) continue;
+    const auto started = std::chrono::steady_clock::now();
     attached += registry_.Scan(pid);
-    spdlog::debug("TLS scan of process {}: {}", pid,
-                  registry_.Scanned(pid) ? "done" : "its mappings could not be read");
+    spdlog::debug("TLS scan of process {}: {} in {} us", pid,
+                  registry_.Scanned(pid) ? "done" : "its mappings could not be read",
+                  std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - started).count());
   }
   if (attached > 0) {
     spdlog::info("attached TLS probes to {} more librar{} ({} in all)", attached,

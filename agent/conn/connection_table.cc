@@ -142,6 +142,7 @@ void ConnectionTable::OnData(const hl_data_event& event, std::string_view head,
   conn->last_activity_ns = event.hdr.ts_ns;
   conn->last_tid = event.hdr.tid;
   if (event.syscall == HL_SYS_TLS && !conn->tls_plaintext) StartTlsPlaintext(*conn);
+  if (conn->tls_start_expected) CheckTlsStart(*conn, event, head);
   if (conn->protocol == Protocol::kIgnored) return;
   if (conn->protocol == Protocol::kUndetected) {
     Detect(*conn, event, head, tail);
@@ -316,17 +317,33 @@ void ConnectionTable::StartTlsPlaintext(Connection& conn) {
   if (conn.protocol == Protocol::kIgnored) {
     // Ignored for its ciphertext: the plaintext is judged afresh.
     conn.protocol = Protocol::kUndetected;
-  } else if (conn.protocol == Protocol::kDb && conn.db && !conn.db->ContinueInTls()) {
+  } else if (conn.protocol == Protocol::kDb && conn.db) {
     // PostgreSQL and MySQL negotiate TLS in plaintext (SSLRequest, the SSL request packet).
+    conn.tls_start_expected = conn.db->system() == DbSystem::kPostgresql ||
+                              conn.db->system() == DbSystem::kMysql;
     // MySQL's stream goes on inside it by itself (ContinueInTls); PostgreSQL's conversation
     // starts again with a StartupMessage, in a fresh stream. The connection stays the same one.
     // What the stream before TLS still held ends here (nothing, after an accepted SSLRequest).
+    if (conn.db->ContinueInTls()) return;
     conn.db->OnClose();
     DrainDb(conn);
     const DbSystem system = conn.db->system();
     conn.db = MakeDbStream(system, db_options_);
     conn.db_losses_seen = {};
   }
+}
+
+void ConnectionTable::CheckTlsStart(Connection& conn, const hl_data_event& event,
+                                    std::string_view head) {
+  conn.tls_start_expected = false;
+  const auto* bytes = reinterpret_cast<const unsigned char*>(head.data());
+  bool start = event.direction == HL_DIR_EGRESS && !head.empty();
+  if (start && conn.db && conn.db->system() == DbSystem::kPostgresql) {
+    start = bytes[0] == 0;  // a StartupMessage's length: typed messages start with a letter
+  } else if (start && conn.db && conn.db->system() == DbSystem::kMysql) {
+    start = head.size() >= 4 && bytes[3] == 2;  // the handshake response is packet 2
+  }
+  if (!start) ++stats_.tls_starts_missed;
 }
 
 void ConnectionTable::End(Connection& conn, uint64_t ts_ns) {

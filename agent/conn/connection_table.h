@@ -65,6 +65,9 @@ struct Connection {
   // then on every data event of the connection is plaintext).
   bool tls_records = false;
   bool tls_plaintext = false;
+  // PostgreSQL or MySQL that negotiated TLS in front of the agent: the first plaintext must be
+  // the client's StartupMessage or handshake response, else the TLS probes came too late.
+  bool tls_start_expected = false;
 };
 
 // Where the connection table's results go (metrics, later the per-request
@@ -127,6 +130,10 @@ struct ConnectionTableStats {
   std::atomic<uint64_t> db_responses_unmatched{0};
   std::atomic<uint64_t> db_responses_lost{0};
   std::atomic<uint64_t> db_statements_unknown{0};
+  // PostgreSQL and MySQL connections whose TLS conversation began before the library's probes
+  // were attached (a client that connects within milliseconds of loading it): what it sent
+  // before is not seen, and how many operations that was is not known.
+  std::atomic<uint64_t> tls_starts_missed{0};
   std::atomic<uint64_t> ignored{0};         // connections found not to carry a parsed protocol
   // Connections that carried TLS records but whose plaintext the TLS probes never showed.
   std::atomic<uint64_t> tls_uncovered{0};
@@ -167,6 +174,7 @@ class ConnectionTable {
   void StartDb(Connection& conn, DbSystem system);
   // The first plaintext from the TLS probes: what the ciphertext decided is undone.
   void StartTlsPlaintext(Connection& conn);
+  void CheckTlsStart(Connection& conn, const hl_data_event& event, std::string_view head);
   // Tells the kernel to stop copying the connection (its TLS plaintext too once it has any).
   void StopCopying(Connection& conn);
   void FeedDb(Connection& conn, uint8_t direction, const protocols::Segment& segment);

@@ -56,7 +56,8 @@ std::string_view StringAt(std::string_view table, uint64_t at) {
 
 }  // namespace
 
-std::optional<ElfFacts> ReadElfSymbols(std::string_view file, const std::vector<std::string>& wanted) {
+std::optional<ElfFacts> ReadElfSymbols(std::string_view file, const std::vector<std::string>& wanted,
+                                       bool scan_rodata) {
   if (file.size() < kEhdrSize || file.substr(0, 4) != "\x7f" "ELF" || file[4] != 2 /* 64-bit */ ||
       file[5] != 1 /* little-endian */) {
     return std::nullopt;
@@ -84,7 +85,7 @@ std::optional<ElfFacts> ReadElfSymbols(std::string_view file, const std::vector<
   for (const Section& s : sections) {
     const std::string_view section_name = StringAt(section_names, s.name);
     if (section_name == ".go.buildinfo") facts.has_go_buildinfo = true;
-    if (section_name == ".rodata") {
+    if (scan_rodata && section_name == ".rodata") {
       const std::string_view rodata = Contents(file, s);
       facts.has_openssl_ssl_code = rodata.find("ssl/s3_lib.c") != std::string_view::npos ||
                                    rodata.find("ssl/statem/") != std::string_view::npos;

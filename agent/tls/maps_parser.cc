@@ -74,4 +74,10 @@ std::optional<std::vector<FileMapping>> ParseExecutableMappings(std::string_view
   return mappings;
 }
 
+bool NamedLikeTlsLibrary(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  const std::string_view name = slash == std::string_view::npos ? path : path.substr(slash + 1);
+  return name.starts_with("libssl") || name.starts_with("libgnutls");
+}
+
 }  // namespace hostlens::tls

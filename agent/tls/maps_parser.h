@@ -25,4 +25,8 @@ struct FileMapping {
 // non-executable lines are skipped. nullopt if a line does not have the kernel's layout.
 std::optional<std::vector<FileMapping>> ParseExecutableMappings(std::string_view text);
 
+// Whether the file name of `path` looks like a TLS library's (libssl, libgnutls, a wheel's
+// vendored libssl-<hash>): a hint for the order of work, never for what a file is.
+bool NamedLikeTlsLibrary(std::string_view path);
+
 }  // namespace hostlens::tls

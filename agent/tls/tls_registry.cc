@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -13,6 +14,14 @@ namespace hostlens::tls {
 namespace {
 
 constexpr std::string_view kDeleted = " (deleted)";
+
+// Whether `mapping` is the process's own executable, by inode (the device numbers of maps and
+// of stat differ on overlay filesystems).
+bool IsExecutableOf(const std::string& pid_dir, const FileMapping& mapping) {
+  struct stat st {};
+  if (stat((pid_dir + "/exe").c_str(), &st) != 0) return true;  // cannot tell: look everywhere
+  return st.st_ino == mapping.inode;
+}
 
 // The file mapped at `mapping`, mmapped read-only; unmapped when destroyed.
 class MappedFile {
@@ -73,7 +82,7 @@ TlsRegistry::File TlsRegistry::Examine(int pid, const FileMapping& mapping) {
     file.vanished = access(open_path.c_str(), F_OK) != 0;
     return file;
   }
-  auto facts = ReadElfSymbols(bytes.bytes(), TlsSymbolNames());
+  auto facts = ReadElfSymbols(bytes.bytes(), TlsSymbolNames(), IsExecutableOf(pid_dir, mapping));
   if (!facts) return file;
   std::string why_not;
   TlsLibrary which = TlsLibrary::kOpenssl;
@@ -108,6 +117,12 @@ int TlsRegistry::Scan(int pid) {
   auto mappings =
       ParseExecutableMappings(ReadText(proc_root_ + "/" + std::to_string(pid) + "/maps"));
   if (!mappings) return 0;
+  // A client that connects as soon as it starts (pgbench, a command-line tool) makes its first
+  // TLS calls a few milliseconds after the dynamic loader maps its libraries: the files named
+  // like TLS libraries are read and attached before the rest (a process maps thirty or so).
+  // The name only orders the work; the symbols still decide what a file is.
+  std::stable_partition(mappings->begin(), mappings->end(),
+                        [](const FileMapping& m) { return NamedLikeTlsLibrary(m.path); });
   {
     std::lock_guard lock(mu_);
     scanning_.insert(pid);

@@ -330,9 +330,42 @@ TEST_P(InProtocolTlsCaptureTest, ClientSideOverTlsYieldsEveryOperation) {
   EXPECT_EQ(stats.db_responses_unmatched.load(), 0u);
   EXPECT_EQ(stats.db_responses_lost.load(), 0u);
   EXPECT_EQ(stats.db_statements_unknown.load(), 0u);
+  EXPECT_EQ(stats.tls_starts_missed.load(), 0u);
   Close(5);
   EXPECT_EQ(sink_.closed[5], 1);
   EXPECT_EQ(stats.tls_uncovered.load(), 0u);
+}
+
+// The TLS probes attached only after the conversation inside TLS began (a client that connects
+// within milliseconds of loading its library): the first plaintext is not the StartupMessage or
+// the handshake response, and that is counted, once.
+TEST_P(InProtocolTlsCaptureTest, PlaintextThatStartsLateIsCountedAsAMissedStart) {
+  const bool mysql = capture_.system == DbSystem::kMysql;
+  capture_bytes_ = SIZE_MAX;
+  Open(5, HL_ROLE_CLIENT, DefaultPort(capture_.system));
+  size_t first = 0;
+  if (mysql) {
+    Data(5, HL_DIR_INGRESS, capture_.records[0].bytes, 1);
+    Data(5, HL_DIR_EGRESS, MysqlSslRequest(capture_.records[1].bytes), 2);
+    first = 1;
+  } else {
+    Data(5, HL_DIR_EGRESS, std::string("\x00\x00\x00\x08\x04\xd2\x16\x2f", 8), 1);
+    Data(5, HL_DIR_INGRESS, "S", 2);
+  }
+  Data(5, HL_DIR_EGRESS, kClientHello, 3);
+  Data(5, HL_DIR_INGRESS, kServerHello, 4);
+  syscall_ = HL_SYS_TLS;
+  // From the server's answer to the client's first message on: that message came too early.
+  size_t late = first;
+  while (late < capture_.records.size() && !capture_.records[late].from_client) ++late;
+  while (late < capture_.records.size() && capture_.records[late].from_client) ++late;
+  ASSERT_LT(late, capture_.records.size());
+  for (size_t i = late; i < capture_.records.size(); ++i) {
+    const auto& r = capture_.records[i];
+    Data(5, r.from_client ? HL_DIR_EGRESS : HL_DIR_INGRESS, r.bytes, (i + 1) * 1000);
+  }
+  EXPECT_EQ(table_.stats().tls_starts_missed.load(), 1u);
+  Close(5);
 }
 
 TEST_P(DbCaptureTest, ServerSideIsNeverReported) {

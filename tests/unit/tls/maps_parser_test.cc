@@ -78,3 +78,21 @@ TEST(MapsParser, EveryPrefix) {
 
 }  // namespace
 }  // namespace hostlens::tls
+
+namespace hostlens::tls {
+namespace {
+
+TEST(NamedLikeTlsLibrary, LibsslAndLibgnutlsByFileNameOnly) {
+  EXPECT_TRUE(NamedLikeTlsLibrary("/usr/lib/x86_64-linux-gnu/libssl.so.3"));
+  EXPECT_TRUE(NamedLikeTlsLibrary("/usr/lib/x86_64-linux-gnu/libgnutls.so.30.34.3"));
+  EXPECT_TRUE(
+      NamedLikeTlsLibrary("/venv/lib/python3.11/site-packages/psycopg2_binary.libs/"
+                          "libssl-81ffa89e.so.3 (deleted)"));
+  EXPECT_FALSE(NamedLikeTlsLibrary("/usr/lib/x86_64-linux-gnu/libcrypto.so.3"));
+  EXPECT_FALSE(NamedLikeTlsLibrary("/opt/libssl/bin/server"));
+  EXPECT_FALSE(NamedLikeTlsLibrary("/usr/bin/curl"));
+  EXPECT_FALSE(NamedLikeTlsLibrary(""));
+}
+
+}  // namespace
+}  // namespace hostlens::tls
