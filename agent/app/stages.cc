@@ -76,6 +76,7 @@ metrics::LossCounts Stages::Losses() const {
   l.db_statement_unknown = c.db_statements_unknown.load();
   l.fanout_query_dropped = fan_out.dropped();
   l.tls_no_socket = kernel[HL_CNT_TLS_NO_SOCKET];
+  l.tls_call_unseen = kernel[HL_CNT_TLS_CALL_UNSEEN];
   return l;
 }
 

@@ -50,7 +50,8 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
                  "Events lost before the agent could account for them, by reason: ring buffer "
                  "full, kernel map full, undecodable record or protocol parser resync, HTTP "
                  "exchanges and database operations that could not be paired, queries that "
-                 "could not be given to their HTTP request, TLS plaintext whose socket was never seen.",
+                 "could not be given to their HTTP request, TLS plaintext whose socket was never seen, "
+                 "Go TLS calls whose start the probes did not see.",
                  MetricType::Counter);
   for (const auto& [reason, count] : input.losses.ByReason()) {
     AddSample(&lost, {{"reason", reason}}, static_cast<double>(count));

@@ -61,6 +61,7 @@ struct LossCounts {
   uint64_t db_statement_unknown = 0;
   uint64_t fanout_query_dropped = 0;
   uint64_t tls_no_socket = 0;  // TLS plaintext whose socket no syscall in the call showed
+  uint64_t tls_call_unseen = 0;  // a Go TLS call returned whose entry the probes did not see
 
   // Every reason with its count, in the order /metrics and /api/v1/status show them.
   std::vector<std::pair<const char*, uint64_t>> ByReason() const {
@@ -75,7 +76,8 @@ struct LossCounts {
             {"db_response_lost", db_response_lost},
             {"db_statement_unknown", db_statement_unknown},
             {"fanout_query_dropped", fanout_query_dropped},
-            {"tls_no_socket", tls_no_socket}};
+            {"tls_no_socket", tls_no_socket},
+            {"tls_call_unseen", tls_call_unseen}};
   }
 };
 

@@ -23,6 +23,9 @@ struct TlsFunction {
   bool write = false;  // plaintext out (else in)
   bool ex = false;     // OpenSSL's *_ex form: the byte count comes back through a pointer
   ElfSymbol where;
+  // Go: the file offsets of every RET of the function, where its return probes go (go_tls.h);
+  // empty for the C libraries, whose returns are uretprobes.
+  std::vector<uint64_t> return_offsets;
 };
 
 struct TlsFile {

@@ -78,6 +78,7 @@ TEST(SelfMetrics, DatabaseAndFanOutLossesHaveTheirOwnReasons) {
   in.losses.db_statement_unknown = 5;
   in.losses.fanout_query_dropped = 6;
   in.losses.tls_no_socket = 7;
+  in.losses.tls_call_unseen = 8;
   std::vector<std::string> reasons;
   for (const auto& [reason, count] : in.losses.ByReason()) reasons.push_back(reason);
   EXPECT_EQ(reasons, (std::vector<std::string>{"ringbuf_full", "map_full", "parse",
@@ -85,7 +86,7 @@ TEST(SelfMetrics, DatabaseAndFanOutLossesHaveTheirOwnReasons) {
                                                "http_response_lost", "db_request_evicted",
                                                "db_response_unmatched", "db_response_lost",
                                                "db_statement_unknown", "fanout_query_dropped",
-                                               "tls_no_socket"}));
+                                               "tls_no_socket", "tls_call_unseen"}));
   auto text = prometheus::TextSerializer().Serialize(CollectSelfMetrics(in));
   for (const char* line : {"hostlens_events_lost_total{reason=\"http_response_lost\"} 1",
                            "hostlens_events_lost_total{reason=\"db_request_evicted\"} 2",
@@ -93,7 +94,8 @@ TEST(SelfMetrics, DatabaseAndFanOutLossesHaveTheirOwnReasons) {
                            "hostlens_events_lost_total{reason=\"db_response_lost\"} 4",
                            "hostlens_events_lost_total{reason=\"db_statement_unknown\"} 5",
                            "hostlens_events_lost_total{reason=\"fanout_query_dropped\"} 6",
-                           "hostlens_events_lost_total{reason=\"tls_no_socket\"} 7"}) {
+                           "hostlens_events_lost_total{reason=\"tls_no_socket\"} 7",
+                           "hostlens_events_lost_total{reason=\"tls_call_unseen\"} 8"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line;
   }
 }
