@@ -95,6 +95,14 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
   AddSample(&evicted, {}, static_cast<double>(input.connections_evicted));
   out.push_back(std::move(evicted));
 
+  prometheus::MetricFamily not_decoded = MakeFamily(
+      "hostlens_connections_not_decoded_total",
+      "Connections of tracked processes in a protocol the agent recognises but does not decode, "
+      "by protocol: http2 (a connection preface; Go's net/http and gRPC negotiate it over TLS).",
+      MetricType::Counter);
+  AddSample(&not_decoded, {{"protocol", "http2"}}, static_cast<double>(input.connections_http2));
+  out.push_back(std::move(not_decoded));
+
   prometheus::MetricFamily limited =
       MakeFamily("hostlens_series_limited_total",
                  "Observations whose label value was replaced by __other__ because the family's "

@@ -87,6 +87,7 @@ struct SelfMetricsInput {
   size_t tracked_processes = 0;
   uint64_t tracked_connections = 0;
   uint64_t connections_evicted = 0;
+  uint64_t connections_http2 = 0;  // connections that spoke HTTP/2 (not decoded)
   // db_system_name → database parser resyncs (hostlens_parser_resyncs_total).
   std::map<std::string, uint64_t> db_parser_resyncs;
   // db_system_name → cache commands answered with nothing (hostlens_db_commands_unanswered_total).
@@ -98,7 +99,7 @@ struct SelfMetricsInput {
 // hostlens_build_info, hostlens_events_lost_total, hostlens_tracked_processes,
 // hostlens_tracked_connections, hostlens_parser_resyncs_total,
 // hostlens_db_commands_unanswered_total, hostlens_connections_evicted_total,
-// hostlens_series_limited_total.
+// hostlens_connections_not_decoded_total, hostlens_series_limited_total.
 std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput& input);
 
 }  // namespace hostlens::metrics

@@ -111,10 +111,11 @@ class TlsGo : public ::testing::TestWithParam<bool> {
         << agent_->Get("/api/v1/status").body;
   }
 
-  std::unique_ptr<Process> StartGoServer(const std::string& name, uint16_t port) {
+  std::unique_ptr<Process> StartGoServer(const std::string& name, uint16_t port,
+                                         const std::string& mode = "server") {
     const std::string binary = program_->CopyAs(dir_.path(), name);
     return std::make_unique<Process>(std::vector<std::string>{
-        binary, "server", "127.0.0.1:" + std::to_string(port), dir_.path() + "/cert.pem",
+        binary, mode, "127.0.0.1:" + std::to_string(port), dir_.path() + "/cert.pem",
         dir_.path() + "/key.pem"});
   }
 
@@ -238,6 +239,38 @@ TEST_P(TlsGo, ClientCallingNginxIsCountedOnBothSides) {
   EXPECT_EQ(agent_->SumOf(kServerCount, {{"service_name", "nginx"}}), 6) << Excerpt(*agent_);
   EXPECT_EQ(agent_->SumOf(kUncovered), 0) << Excerpt(*agent_);
   ExpectNothingLost();
+}
+
+// Go's default over TLS is HTTP/2, which hostlens does not decode: the connection is counted as
+// such, nothing is made up from its frames.
+TEST_P(TlsGo, Http2IsCountedAsNotDecoded) {
+  ASSERT_EQ(MakeTestCertificate(dir_.path()), "");
+  ASSERT_NO_FATAL_FAILURE(StartAgent({"--exe", "/hl-go-h2$"}));
+  const uint16_t port = FreePort();
+  auto server = StartGoServer("hl-go-h2", port, "server-h2");
+  ExpectGoAttached(server->pid());
+  const std::string url = "https://127.0.0.1:" + std::to_string(port) + "/hello";
+  ASSERT_TRUE(WaitFor([&] {
+    return RunCommand("curl --http1.1 -sk -o /dev/null " + url).exit_code == 0;
+  }, 20s)) << server->Stderr();
+  auto run = RunCommand("curl --http2 -sk -w '%{http_version} %{http_code}\\n' -o /dev/null " +
+                        url + " -o /dev/null " + url);
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  ASSERT_EQ(run.output, "2 200\n2 200\n");
+  EXPECT_EQ(Settle([&] {
+              return agent_->SumOf("hostlens_connections_not_decoded_total",
+                                   {{"protocol", "http2"}});
+            }, 1), 1)
+      << Excerpt(*agent_);
+  // Only the readiness probe, over HTTP/1.1 (the first curl that connected).
+  EXPECT_EQ(agent_->SumOf(kServerCount, {{"service_name", "hl-go-h2"},
+                                         {"http_response_status_code", "200"}}),
+            1)
+      << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kServerCount, {{"service_name", "hl-go-h2"}}), 1) << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf(kUncovered), 0) << Excerpt(*agent_);
+  ExpectNothingLost();
+  ExpectAliveThenCleanExit(*server);
 }
 
 INSTANTIATE_TEST_SUITE_P(Links, TlsGo, ::testing::Bool(),

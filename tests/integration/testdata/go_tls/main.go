@@ -3,6 +3,7 @@
 // hostlens does not decode HTTP/2, which Go negotiates over TLS by default.
 //
 //	main server ADDR CERT KEY         /hello (6 bytes), /large (100 KiB); exits 0 on SIGTERM
+//	main server-h2 ADDR CERT KEY      the same with Go's default: HTTP/2 offered over TLS
 //	main client CA AFTER URL...       GETs each URL in turn on keep-alive connections; writes
 //	                                  "STATUS COUNT" per status to stderr (what the tests
 //	                                  keep of a process); first writes AFTER.ready and waits
@@ -26,7 +27,7 @@ import (
 
 const largeBytes = 100 * 1024
 
-func serve(addr, cert, key string) error {
+func serve(addr, cert, key string, h2 bool) error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/hello", func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "hello\n")
@@ -40,6 +41,9 @@ func serve(addr, cert, key string) error {
 		Handler: mux,
 		// A non-nil empty map: no "h2" in ALPN, HTTP/1.1 only.
 		TLSNextProto: map[string]func(*http.Server, *tls.Conn, http.Handler){},
+	}
+	if h2 {
+		srv.TLSNextProto = nil
 	}
 	stop := make(chan os.Signal, 1)
 	signal.Notify(stop, syscall.SIGTERM, syscall.SIGINT)
@@ -103,12 +107,12 @@ func get(ca, after string, urls []string) error {
 func main() {
 	var err error
 	switch {
-	case len(os.Args) == 5 && os.Args[1] == "server":
-		err = serve(os.Args[2], os.Args[3], os.Args[4])
+	case len(os.Args) == 5 && (os.Args[1] == "server" || os.Args[1] == "server-h2"):
+		err = serve(os.Args[2], os.Args[3], os.Args[4], os.Args[1] == "server-h2")
 	case len(os.Args) >= 5 && os.Args[1] == "client":
 		err = get(os.Args[2], os.Args[3], os.Args[4:])
 	default:
-		err = fmt.Errorf("usage: %s server ADDR CERT KEY | client CA AFTER URL...", os.Args[0])
+		err = fmt.Errorf("usage: %s server|server-h2 ADDR CERT KEY | client CA AFTER URL...", os.Args[0])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
