@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Plaintext of Go's crypto/tls: (*Conn).Read and (*Conn).Write in Go executables built with
  * Go 1.17+ for amd64 (the register ABI). The userspace attaches the entry programs to each
- * function's first instruction and go_tls_return to every RET instruction of both, as plain
- * uprobes (agent/tls/go_tls.h finds them).
+ * function's body start (after the stack check, so a call whose stack grows is seen once) and
+ * go_tls_return to every RET instruction of Read, as plain uprobes (agent/tls/go_tls.h finds
+ * them).
+ *
+ * Write's plaintext is sent at its entry: all of b (tls.Conn.Write writes all of it or fails,
+ * and then the connection is dead). At its return it would race with the reply: another
+ * goroutine reads the connection meanwhile (net/http's client reads on its own goroutine), and
+ * the reply's Read could return, and be sent, before the thread of the Write reached its RET;
+ * the agent would see a response before its request. At entry, the request is in the ring
+ * buffer before the server can have it.
  *
  * Never uretprobes on Go code: a uretprobe swaps the return address on the stack for a
  * trampoline's, and the Go runtime, which copies goroutine stacks to grow them and walks them
@@ -33,11 +41,10 @@ struct go_tls_key {
 struct go_tls_call {
   __u64 buf;
   __s32 fd; /* -1: not found in the tls.Conn */
-  __u8 direction;
-  __u8 _pad[3];
+  __u32 _pad;
 };
 
-/* Calls in flight. LRU: a goroutine that leaves a call by a panic, or a process that exits
+/* Reads in flight. LRU: a goroutine that leaves a call by a panic, or a process that exits
  * inside one, leaves an entry that ages out instead of filling the map. */
 struct {
   __uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -68,40 +75,59 @@ static __always_inline int go_conn_fd(__u64 conn) {
 #if defined(__TARGET_ARCH_x86)
 #define GO_ARG0(ctx) ((__u64)(ctx)->ax)
 #define GO_ARG1(ctx) ((__u64)(ctx)->bx)
+#define GO_ARG2(ctx) ((__u64)(ctx)->cx)
 #define GO_RESULT0(ctx) ((__s64)(ctx)->ax)
 #define GO_G(ctx) ((__u64)(ctx)->r14)
 #else
 /* Not attached on other architectures (agent/tls/go_tls.cc); compiled to nothing. */
 #define GO_ARG0(ctx) 0
 #define GO_ARG1(ctx) 0
+#define GO_ARG2(ctx) 0
 #define GO_RESULT0(ctx) 0
 #define GO_G(ctx) 0
 #endif
 
-static __always_inline int go_enter(struct pt_regs *ctx, __u8 direction) {
+/* The connection of a call's tls.Conn, marked TLS before the call's syscalls so that their
+ * ciphertext is skipped from the first one; *fd = -1 when the tls.Conn gives no socket. */
+static __always_inline struct hl_conn_info *go_enter_conn(struct pt_regs *ctx, __u32 tgid,
+                                                          int *fd) {
+  *fd = go_conn_fd(GO_ARG0(ctx));
+  return *fd >= 0 ? tls_conn(tgid, *fd) : 0;
+}
+
+/* func (c *Conn) Read(b []byte) (int, error) */
+SEC("uprobe")
+int go_tls_read_enter(struct pt_regs *ctx) {
   __u64 id = bpf_get_current_pid_tgid();
   __u32 tgid = id >> 32;
   if (!lookup_tracked(tgid)) return 0;
   struct go_tls_key key = {.tgid = tgid, .g = GO_G(ctx)};
   struct go_tls_call call = {};
   call.buf = GO_ARG1(ctx);
-  call.fd = go_conn_fd(GO_ARG0(ctx));
-  call.direction = direction;
-  /* Before the call's syscalls: its ciphertext is skipped from the first one. */
-  if (call.fd >= 0) tls_conn(tgid, call.fd);
-  /* Entered again after the stack grew (the prologue's morestack restarts the function): the
-   * same call, overwritten. */
+  go_enter_conn(ctx, tgid, &call.fd);
   if (bpf_map_update_elem(&go_tls_calls, &key, &call, BPF_ANY)) count(HL_CNT_LOST_MAP_FULL);
   return 0;
 }
 
+/* func (c *Conn) Write(b []byte) (int, error): b is sent now. */
 SEC("uprobe")
-int go_tls_read_enter(struct pt_regs *ctx) { return go_enter(ctx, HL_DIR_INGRESS); }
+int go_tls_write_enter(struct pt_regs *ctx) {
+  __u64 id = bpf_get_current_pid_tgid();
+  __u32 tgid = id >> 32;
+  if (!lookup_tracked(tgid)) return 0;
+  __u64 length = GO_ARG2(ctx);
+  int fd = -1;
+  struct hl_conn_info *info = go_enter_conn(ctx, tgid, &fd);
+  if (length == 0) return 0;
+  if (fd < 0) {
+    count(HL_CNT_TLS_NO_SOCKET);
+    return 0;
+  }
+  if (info) emit_tls_plaintext(id, info, fd, HL_DIR_EGRESS, GO_ARG1(ctx), length);
+  return 0;
+}
 
-SEC("uprobe")
-int go_tls_write_enter(struct pt_regs *ctx) { return go_enter(ctx, HL_DIR_EGRESS); }
-
-/* At each RET of Read and Write: n bytes of b were read or written. */
+/* At each RET of Read: n bytes were read into b. */
 SEC("uprobe")
 int go_tls_return(struct pt_regs *ctx) {
   __u64 id = bpf_get_current_pid_tgid();
@@ -124,6 +150,6 @@ int go_tls_return(struct pt_regs *ctx) {
   }
   struct hl_conn_info *info = tls_conn(tgid, call.fd);
   if (!info) return 0;
-  emit_tls_plaintext(id, info, call.fd, call.direction, call.buf, (__u64)n);
+  emit_tls_plaintext(id, info, call.fd, HL_DIR_INGRESS, call.buf, (__u64)n);
   return 0;
 }

@@ -52,6 +52,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       return at <= rest.size() && rest.size() - at >= n ? rest.substr(at, n) : std::string_view{};
     });
     if (version) hostlens::tls::ParseGoRelease(*version);
+    if (auto body = hostlens::tls::FindGoBodyStart(rest)) Check(*body <= rest.size(), "body start");
     if (auto returns = hostlens::tls::FindX86Returns(rest)) {
       uint64_t previous = 0;
       for (size_t i = 0; i < returns->size(); ++i) {
@@ -72,6 +73,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (tls && tls->library == hostlens::tls::TlsLibrary::kGo &&
       !hostlens::tls::PrepareGoTls(file, *facts, &*tls)) {
     for (const auto& function : tls->functions) {
+      Check(function.entry_offset >= function.where.file_offset &&
+                function.entry_offset - function.where.file_offset < function.where.size,
+            "entry inside its function");
       for (uint64_t at : function.return_offsets) {
         Check(at >= function.where.file_offset &&
                   at - function.where.file_offset < function.where.size,

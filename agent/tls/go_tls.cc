@@ -31,13 +31,21 @@ std::optional<GoNotProbed> PrepareGoTls(std::string_view file, const ElfFacts& f
     if (at.file_offset > file.size() || file.size() - at.file_offset < at.size || at.size == 0) {
       return GoNotProbed{"attach_failed", function.symbol + ": code outside the file", true};
     }
-    auto returns = FindX86Returns(file.substr(at.file_offset, at.size));
+    const std::string_view code = file.substr(at.file_offset, at.size);
+    const auto body = FindGoBodyStart(code);
+    if (!body || *body >= at.size) {
+      return GoNotProbed{"attach_failed", function.symbol + ": code does not decode", true};
+    }
+    function.entry_offset = at.file_offset + *body;
+    function.return_offsets.clear();
+    // Write's plaintext is sent at its entry (go_tls.bpf.c says why): no return probes.
+    if (function.write) continue;
+    auto returns = FindX86Returns(code);
     if (!returns || returns->empty()) {
       return GoNotProbed{"attach_failed",
                          function.symbol + ": " + (returns ? "no RET found" : "code does not decode"),
                          true};
     }
-    function.return_offsets.clear();
     for (uint64_t offset : *returns) function.return_offsets.push_back(at.file_offset + offset);
   }
   return std::nullopt;

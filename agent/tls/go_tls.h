@@ -8,8 +8,10 @@
 // Go runtime copies goroutine stacks to grow them and walks them (stack growth, GC, panics,
 // tracebacks), and a return address it does not know makes it throw ("unexpected return pc")
 // and kill the program. A uprobe on a RET leaves the stack as it is. So each function's code is
-// decoded (x86_returns.h) and every RET is probed; the goroutine (g, in R14 on amd64 at entry
-// and at every RET) ties a return to its call.
+// decoded (x86_returns.h) and every RET of Read is probed; the goroutine (g, in R14 on amd64 at
+// entry and at every RET) ties a return to its call. Write needs no return probe: its plaintext
+// is all of its argument, sent at entry. Entry probes go after the stack check, so a call whose
+// stack grows (morestack restarts the function) is seen once.
 
 #include <optional>
 #include <string>
@@ -27,8 +29,8 @@ struct GoNotProbed {
   bool failed = false;    // the file is fine, the agent could not place the probes
 };
 
-// Fills in the return offsets of `tls`'s functions (a kGo TlsFile of `file`), or says why the
-// file is not probed: not amd64 (`unsupported_arch`), built before Go 1.17 (stack ABI) or with a
+// Fills in the entry and return offsets of `tls`'s functions (a kGo TlsFile of `file`), or
+// says why the file is not probed: not amd64 (`unsupported_arch`), built before Go 1.17 (stack ABI) or with a
 // version that cannot be read (`unsupported_go_version`), code that does not decode
 // (`attach_failed`).
 std::optional<GoNotProbed> PrepareGoTls(std::string_view file, const ElfFacts& facts,

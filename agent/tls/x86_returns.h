@@ -19,4 +19,12 @@ namespace hostlens::tls {
 // short): nothing of such a function is probed.
 std::optional<std::vector<uint64_t>> FindX86Returns(std::string_view code);
 
+// Where a Go function's body starts: after its stack-bound check, the first instructions
+// `cmp rsp, [r14 + 0x10]` (or `lea r12, [rsp - N]; cmp r12, [r14 + 0x10]`) and the conditional
+// jump to morestack. A probe there fires once per call: one on the first instruction fires
+// again when the stack grows (morestack restarts the function). The arguments are still in
+// their registers there (cmp and jcc change only the flags). 0 when the code has no such check
+// (nothing restarts it); nullopt when its first instructions do not decode.
+std::optional<uint64_t> FindGoBodyStart(std::string_view code);
+
 }  // namespace hostlens::tls

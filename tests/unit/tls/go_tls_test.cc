@@ -38,16 +38,31 @@ MiniGo Make(const std::string& version, const std::string& read_code,
 
 // add rsp, 0x18; pop rbp; ret; mov eax, 0xc3; ret
 const std::string kTwoReturns("\x48\x83\xc4\x18\x5d\xc3\xb8\xc3\x00\x00\x00\xc3", 12);
+// Go 1.19's stack checks, as in its crypto/tls.(*Conn).Read and Write: cmp rsp, [r14 + 0x10];
+// jbe; and lea r12, [rsp - 0x68]; cmp r12, [r14 + 0x10]; jbe.
+const std::string kSmallFrameCheck("\x49\x3b\x66\x10\x0f\x86\xc2\x03\x00\x00", 10);
+const std::string kLargeFrameCheck(
+    "\x4c\x8d\x64\x24\x98\x4d\x3b\x66\x10\x0f\x86\x64\x07\x00\x00", 15);
 
-TEST(GoTls, EveryReturnOfBothFunctionsByFileOffset) {
-  MiniGo go = Make("go1.19.8", kTwoReturns, std::string("\xc3", 1));
+// Read: its entry after the stack check, every RET. Write: its entry after the stack check, no
+// return probes (its plaintext is sent at entry).
+TEST(GoTls, EntriesAfterTheStackCheckAndEveryReturnOfReadByFileOffset) {
+  MiniGo go = Make("go1.19.8", kSmallFrameCheck + kTwoReturns, kLargeFrameCheck + kTwoReturns);
   ASSERT_EQ(go.tls.library, TlsLibrary::kGo);
   ASSERT_EQ(PrepareGoTls(go.file, go.facts, &go.tls), std::nullopt);
   ASSERT_EQ(go.tls.functions.size(), 2u);
   EXPECT_FALSE(go.tls.functions[0].write);
-  EXPECT_EQ(go.tls.functions[0].return_offsets, (std::vector<uint64_t>{256 + 5, 256 + 11}));
+  EXPECT_EQ(go.tls.functions[0].entry_offset, 256u + 10);
+  EXPECT_EQ(go.tls.functions[0].return_offsets,
+            (std::vector<uint64_t>{256 + 10 + 5, 256 + 10 + 11}));
   EXPECT_TRUE(go.tls.functions[1].write);
-  EXPECT_EQ(go.tls.functions[1].return_offsets, (std::vector<uint64_t>{512}));
+  EXPECT_EQ(go.tls.functions[1].entry_offset, 512u + 15);
+  EXPECT_TRUE(go.tls.functions[1].return_offsets.empty());
+  // No stack check (a function that cannot grow its stack): the entry is the first instruction.
+  MiniGo leaf = Make("go1.19.8", kTwoReturns, std::string("\xc3", 1));
+  ASSERT_EQ(PrepareGoTls(leaf.file, leaf.facts, &leaf.tls), std::nullopt);
+  EXPECT_EQ(leaf.tls.functions[0].entry_offset, 256u);
+  EXPECT_EQ(leaf.tls.functions[1].entry_offset, 512u);
   MiniGo go117 = Make("go1.17", kTwoReturns, kTwoReturns);
   EXPECT_EQ(PrepareGoTls(go117.file, go117.facts, &go117.tls), std::nullopt);
 }
@@ -86,10 +101,15 @@ TEST(GoTls, CodeThatDoesNotDecodeOrHasNoReturnFails) {
   EXPECT_TRUE(why->failed);
   EXPECT_EQ(why->reason, "crypto/tls.(*Conn).Read: code does not decode");
 
-  MiniGo no_ret = Make("go1.19.8", kTwoReturns, std::string("\x5d\x90", 2));
+  MiniGo no_ret = Make("go1.19.8", std::string("\x5d\x90", 2), kTwoReturns);
   why = PrepareGoTls(no_ret.file, no_ret.facts, &no_ret.tls);
   ASSERT_TRUE(why.has_value());
-  EXPECT_EQ(why->reason, "crypto/tls.(*Conn).Write: no RET found");
+  EXPECT_EQ(why->reason, "crypto/tls.(*Conn).Read: no RET found");
+  // Write's first instructions do not decode: its entry cannot be placed.
+  MiniGo bad_write = Make("go1.19.8", kTwoReturns, std::string("\x06\xc3", 2));
+  why = PrepareGoTls(bad_write.file, bad_write.facts, &bad_write.tls);
+  ASSERT_TRUE(why.has_value());
+  EXPECT_EQ(why->reason, "crypto/tls.(*Conn).Write: code does not decode");
 
   MiniGo outside = Make("go1.19.8", kTwoReturns, kTwoReturns);
   outside.tls.functions[1].where.file_offset = outside.file.size() - 2;

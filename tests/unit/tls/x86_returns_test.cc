@@ -69,6 +69,25 @@ TEST(X86Returns, EveryPrefixIsWholeInstructionsOrRefused) {
   }
 }
 
+// Go's stack checks, small and large frame (from Go 1.19's crypto/tls), and what is not one.
+TEST(GoBodyStart, AfterTheStackCheck) {
+  EXPECT_EQ(FindGoBodyStart(Bytes({0x49, 0x3b, 0x66, 0x10, 0x0f, 0x86, 0xc2, 0x03, 0x00, 0x00,
+                                   0x48, 0x83, 0xec, 0x68})),
+            10u);
+  EXPECT_EQ(FindGoBodyStart(Bytes({0x4c, 0x8d, 0x64, 0x24, 0x98, 0x4d, 0x3b, 0x66, 0x10, 0x0f,
+                                   0x86, 0x64, 0x07, 0x00, 0x00, 0x90})),
+            15u);
+  // cmp rsp, [r14 + 0x10]; jbe rel8
+  EXPECT_EQ(FindGoBodyStart(Bytes({0x49, 0x3b, 0x66, 0x10, 0x76, 0x10, 0xc3})), 6u);
+  // No check: a leaf function; a compare with something else; a check without its jump.
+  EXPECT_EQ(FindGoBodyStart(Bytes({0x48, 0x83, 0xc4, 0x18, 0x5d, 0xc3})), 0u);
+  EXPECT_EQ(FindGoBodyStart(Bytes({0x49, 0x3b, 0x66, 0x18, 0x76, 0x10, 0xc3})), 0u);
+  EXPECT_EQ(FindGoBodyStart(Bytes({0x49, 0x3b, 0x66, 0x10, 0x90, 0xc3})), 0u);
+  EXPECT_EQ(FindGoBodyStart(""), 0u);
+  // Cut inside the jump: refused.
+  EXPECT_EQ(FindGoBodyStart(Bytes({0x49, 0x3b, 0x66, 0x10, 0x0f, 0x86, 0xc2})), std::nullopt);
+}
+
 // The compiler's own code, against binutils' disassembler (the independent reference).
 TEST(X86Returns, AgreesWithObjdumpOnCompiledCode) {
   ASSERT_EQ(HlReturnsFixture(1), 2);
