@@ -10,14 +10,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 
-#include "conn.bpf.h"
-#include "emit.bpf.h"
-#include "maps.bpf.h"
-#include "sock.bpf.h"
+#include "tls.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
-
-const volatile __u32 targ_capture_bytes = 4096;
 
 /* (tgid, TLS object) -> its socket fd, for calls served from the library's own buffer (no
  * syscall inside). */
@@ -32,13 +27,6 @@ struct {
   __type(key, struct tls_key);
   __type(value, __s32);
 } tls_fds SEC(".maps");
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, 1);
-  __type(key, __u32);
-  __type(value, struct hl_data_event);
-} tls_scratch SEC(".maps");
 
 static __always_inline int tls_enter(void *tls, void *buf, void *len_ptr, __u8 direction) {
   __u64 id = bpf_get_current_pid_tgid();
@@ -73,22 +61,6 @@ int BPF_KPROBE(tls_read_ex_enter, void *tls, void *buf, __u64 num, void *readbyt
 SEC("uprobe")
 int BPF_KPROBE(tls_write_ex_enter, void *tls, void *buf, __u64 num, void *written) {
   return tls_enter(tls, buf, written, HL_DIR_EGRESS);
-}
-
-/* The connection of (tgid, fd), followed from now on if it is a socket older than the agent;
- * null when the agent does not want its plaintext. */
-static __always_inline struct hl_conn_info *tls_conn(__u32 tgid, int fd) {
-  struct hl_conn_key key = {.tgid = tgid, .fd = fd};
-  struct hl_conn_info *info = bpf_map_lookup_elem(&conns, &key);
-  if (!info) {
-    struct sock *sk = fd_to_sock(fd);
-    if (!sk || !followed_socket(sk)) return 0;
-    open_conn(tgid, fd, sk, HL_ROLE_UNKNOWN, 0);
-    info = bpf_map_lookup_elem(&conns, &key);
-  }
-  if (!info || info->tls_ignored) return 0;
-  if (!info->tls) info->tls = 1;
-  return info;
 }
 
 SEC("uretprobe")
@@ -128,23 +100,6 @@ int BPF_KRETPROBE(tls_exit, long ret) {
   struct hl_conn_info *info = tls_conn(tgid, call.fd);
   if (!info) return 0;
 
-  __u32 zero = 0;
-  struct hl_data_event *ev = bpf_map_lookup_elem(&tls_scratch, &zero);
-  if (!ev) return 0;
-  fill_data_header(ev, id, info->generation, length, call.fd, call.direction, info->role,
-                   HL_SYS_TLS);
-  __u64 head = length;
-  if (head > targ_capture_bytes) head = targ_capture_bytes;
-  if (head > HL_CAPTURE_MAX) head = HL_CAPTURE_MAX;
-  if (head > 0 && bpf_probe_read_user(ev->data, head, (const void *)call.buf) != 0) head = 0;
-  ev->head_len = head;
-  __u64 tail = length - head;
-  if (tail > HL_TAIL_LEN) tail = HL_TAIL_LEN;
-  if (tail > 0 && head <= HL_CAPTURE_MAX &&
-      bpf_probe_read_user(&ev->data[head], tail & (HL_TAIL_LEN * 2 - 1),
-                          (const void *)(call.buf + length - tail)) == 0) {
-    ev->tail_len = tail;
-  }
-  submit_data(ev);
+  emit_tls_plaintext(id, info, call.fd, call.direction, call.buf, length);
   return 0;
 }

@@ -42,11 +42,13 @@ build_pkgs=(
   libpg-query-dev            # PostgreSQL's own parser, measured against our SQL normalizer (bench/)
   libssl-dev                 # OpenSSL for the TLS test client (tests/integration/clients/tls_client.c)
   libseccomp-dev             # the seccomp-confined TLS client that must survive the TLS probes
+  libcapstone-dev            # x86-64 instruction decoder: the RET instructions of Go's crypto/tls functions
 )
 test_pkgs=(
   prometheus                 # promtool checks /metrics in the integration tests
   curl procps iproute2       # tests scrape endpoints, inspect processes and sockets
   openssl                    # the TLS tests make their own certificates
+  golang-go                  # the Go TLS tests build their HTTPS server and client (crypto/tls)
   nginx-light                # HTTP server under test (started by the tests on loopback)
   apache2-utils              # ab: HTTP load with its own request counts
   python3-django gunicorn    # the uninstrumented Django app under test

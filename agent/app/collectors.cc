@@ -23,6 +23,7 @@ metrics::Collector SelfCollector(Stages& s) {
             in.tracked_processes = s.processes.size();
             in.tracked_connections = s.connections.stats().open.load();
             in.connections_evicted = s.connections.stats().evicted.load();
+            in.connections_http2 = s.connections.stats().http2.load();
             for (auto system : {conn::DbSystem::kPostgresql, conn::DbSystem::kMysql,
                                 conn::DbSystem::kRedis, conn::DbSystem::kMemcached}) {
               in.db_parser_resyncs[std::string(conn::DbSystemName(system))] =

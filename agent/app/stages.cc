@@ -77,6 +77,7 @@ metrics::LossCounts Stages::Losses() const {
   l.fanout_query_dropped = fan_out.dropped();
   l.tls_no_socket = kernel[HL_CNT_TLS_NO_SOCKET];
   l.tls_start_missed = c.tls_starts_missed.load();
+  l.tls_call_unseen = kernel[HL_CNT_TLS_CALL_UNSEEN];
   return l;
 }
 

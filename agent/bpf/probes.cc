@@ -3,6 +3,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "agent/bpf/link_set.h"
@@ -10,6 +11,7 @@
 #include "agent/bpf/uprobe_multi.h"
 #include "process.skel.h"
 #include "data.skel.h"
+#include "go_tls.skel.h"
 #include "sockets.skel.h"
 #include "tls.skel.h"
 
@@ -36,6 +38,23 @@ int ReuseSharedMaps(bpf_object* owner, bpf_object* obj) {
   }
   return 0;
 }
+
+// The programs of an object attached per file by AttachTls: made for uprobe_multi links.
+void ExpectUprobeMulti(bpf_object* obj) {
+  bpf_program* prog;
+  bpf_object__for_each_program(prog, obj) {
+    bpf_program__set_expected_attach_type(prog,
+                                          static_cast<bpf_attach_type>(kAttachTypeUprobeMulti));
+  }
+}
+
+// One program at one offset of a file.
+struct UprobeSite {
+  bpf_program* prog = nullptr;
+  uint64_t offset = 0;
+  bool ret = false;  // a uretprobe
+  const std::string* symbol = nullptr;
+};
 
 }  // namespace
 
@@ -89,17 +108,23 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
   if (!probes->tls_) return DescribeBpfFailure("open BPF object tls", -errno);
   probes->tls_->rodata->targ_capture_bytes = config.capture_bytes;
   probes->uprobe_multi_ = choice.uprobe_multi;
-  if (choice.uprobe_multi) {
-    bpf_program* prog;
-    bpf_object__for_each_program(prog, probes->tls_->obj) {
-      bpf_program__set_expected_attach_type(prog,
-                                            static_cast<bpf_attach_type>(kAttachTypeUprobeMulti));
-    }
-  }
+  if (choice.uprobe_multi) ExpectUprobeMulti(probes->tls_->obj);
   if (int err = ReuseSharedMaps(process->obj, probes->tls_->obj)) {
     return DescribeBpfFailure("share maps with BPF object tls", err);
   }
   if (int err = hl_tls__load(probes->tls_)) return DescribeBpfFailure("load BPF object tls", err);
+
+  // Go's crypto/tls, attached per Go executable alike.
+  probes->go_tls_ = hl_go_tls__open();
+  if (!probes->go_tls_) return DescribeBpfFailure("open BPF object go_tls", -errno);
+  probes->go_tls_->rodata->targ_capture_bytes = config.capture_bytes;
+  if (choice.uprobe_multi) ExpectUprobeMulti(probes->go_tls_->obj);
+  if (int err = ReuseSharedMaps(process->obj, probes->go_tls_->obj)) {
+    return DescribeBpfFailure("share maps with BPF object go_tls", err);
+  }
+  if (int err = hl_go_tls__load(probes->go_tls_)) {
+    return DescribeBpfFailure("load BPF object go_tls", err);
+  }
 
   if (int err = hl_process__attach(process)) {
     return DescribeBpfFailure("attach BPF programs of process", err);
@@ -119,12 +144,14 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
   CollectPrograms(probes->data_->obj, "data", &probes->programs_);
   // Loaded now, attached to each TLS library file as it is found.
   CollectPrograms(probes->tls_->obj, "tls", &probes->programs_);
+  CollectPrograms(probes->go_tls_->obj, "go_tls", &probes->programs_);
   return probes;
 }
 
 Probes::~Probes() {
   links_->DestroyAll();
   // The others reuse the process object's maps, so they go first.
+  hl_go_tls__destroy(go_tls_);
   hl_tls__destroy(tls_);
   hl_data__destroy(data_);
   hl_sockets__destroy(sockets_);
@@ -171,34 +198,51 @@ std::variant<std::unique_ptr<TlsLinks>, LoadError> Probes::AttachTls(
     return DescribeBpfFailure(what, err);
   };
   auto entry_program = [this](const TlsProbe& probe) {
+    if (probe.go) {
+      return probe.write ? go_tls_->progs.go_tls_write_enter : go_tls_->progs.go_tls_read_enter;
+    }
     return probe.ex ? (probe.write ? tls_->progs.tls_write_ex_enter : tls_->progs.tls_read_ex_enter)
                     : (probe.write ? tls_->progs.tls_write_enter : tls_->progs.tls_read_enter);
   };
-  if (uprobe_multi_) {
-    // One link per program: its entry offsets, and every offset for the return program.
-    std::map<bpf_program*, std::vector<uint64_t>> offsets;
-    for (const TlsProbe& probe : probes) {
-      offsets[entry_program(probe)].push_back(probe.file_offset);
-      offsets[tls_->progs.tls_exit].push_back(probe.file_offset);
+  std::vector<UprobeSite> sites;
+  for (const TlsProbe& probe : probes) {
+    sites.push_back({entry_program(probe), probe.file_offset, false, &probe.symbol});
+  }
+  for (const TlsProbe& probe : probes) {
+    if (!probe.go) {
+      sites.push_back({tls_->progs.tls_exit, probe.file_offset, true, &probe.symbol});
+      continue;
     }
-    for (const auto& [prog, at] : offsets) {
-      const int fd = AttachUprobeMulti(bpf_program__fd(prog), path, at,
-                                       prog == tls_->progs.tls_exit);
+    // Go: a plain uprobe on each RET, never a uretprobe.
+    for (uint64_t at : probe.return_offsets) {
+      sites.push_back({go_tls_->progs.go_tls_return, at, false, &probe.symbol});
+    }
+  }
+  if (uprobe_multi_) {
+    // One link per program, with all its offsets, in the order of `sites`.
+    std::vector<std::pair<const UprobeSite*, std::vector<uint64_t>>> groups;
+    for (const UprobeSite& site : sites) {
+      auto group = std::find_if(groups.begin(), groups.end(),
+                                [&](const auto& g) { return g.first->prog == site.prog; });
+      if (group == groups.end()) group = groups.insert(groups.end(), {&site, {}});
+      group->second.push_back(site.offset);
+    }
+    for (const auto& [site, at] : groups) {
+      const int fd = AttachUprobeMulti(bpf_program__fd(site->prog), path, at, site->ret);
       if (fd < 0) {
-        return fail(std::string("attach uprobe_multi ") + bpf_program__name(prog) + " in " + path,
+        return fail(std::string("attach uprobe_multi ") + bpf_program__name(site->prog) + " in " +
+                        path,
                     fd);
       }
       links.push_back({.fd = fd});
     }
   } else {
-    for (const TlsProbe& probe : probes) {
-      for (bpf_program* prog : {entry_program(probe), tls_->progs.tls_exit}) {
-        LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = prog == tls_->progs.tls_exit);
-        bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path.c_str(),
-                                                         probe.file_offset, &opts);
-        if (!link) return fail("attach uprobe " + probe.symbol + " in " + path, -errno);
-        links.push_back({.libbpf = link});
-      }
+    for (const UprobeSite& site : sites) {
+      LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = site.ret);
+      bpf_link* link =
+          bpf_program__attach_uprobe_opts(site.prog, -1, path.c_str(), site.offset, &opts);
+      if (!link) return fail("attach uprobe " + *site.symbol + " in " + path, -errno);
+      links.push_back({.libbpf = link});
     }
   }
   if (!links_->Add(links)) return fail("keep uprobes of " + path + " (stopping)", -ECANCELED);

@@ -18,6 +18,7 @@ struct hl_process;
 struct hl_sockets;
 struct hl_data;
 struct hl_tls;
+struct hl_go_tls;
 struct bpf_link;
 struct bpf_map;
 
@@ -42,6 +43,10 @@ struct TlsProbe {
   uint64_t file_offset = 0;
   bool write = false;  // plaintext out
   bool ex = false;     // OpenSSL's _ex form (byte count through a pointer)
+  // Go's crypto/tls (bpf/go_tls.bpf.c): return probes are uprobes at `return_offsets`, the
+  // function's RET instructions, never a uretprobe (agent/tls/go_tls.h says why).
+  bool go = false;
+  std::vector<uint64_t> return_offsets;
 };
 
 // The uprobes of one TLS library file, for every process that maps it; detached when destroyed.
@@ -103,7 +108,8 @@ class Probes {
   void DetachAll();
 
   // Entry and return probes on each of `probes` in the file at `path` (as this process can open
-  // it: /proc/PID/root/... for a file in another mount namespace). Error: one line.
+  // it: /proc/PID/root/... for a file in another mount namespace): every entry first, so a call
+  // that starts while they are attached is seen whole. Error: one line.
   std::variant<std::unique_ptr<TlsLinks>, LoadError> AttachTls(const std::string& path,
                                                               const std::vector<TlsProbe>& probes);
 
@@ -113,6 +119,7 @@ class Probes {
   hl_sockets* sockets_ = nullptr;
   hl_data* data_ = nullptr;
   hl_tls* tls_ = nullptr;
+  hl_go_tls* go_tls_ = nullptr;
   std::shared_ptr<LinkSet> links_ = std::make_shared<LinkSet>();
   bool uprobe_multi_ = false;  // TLS programs loaded for uprobe_multi links
   std::vector<AttachedProgram> programs_;

@@ -32,6 +32,21 @@ bool LooksLikeTlsRecord(std::string_view bytes) {
          static_cast<unsigned char>(bytes[2]) <= 4;
 }
 
+// How an HTTP/2 client starts every connection (RFC 9113, 3.4): "PRI * HTTP/2.0", then "SM".
+constexpr std::string_view kHttp2Preface = "PRI * HTTP/2.0\r\n";
+
+// How an HTTP/2 server starts every connection (RFC 9113, 3.4): a SETTINGS frame, not an ACK,
+// on stream 0, its length a multiple of 6. Go's server may send it before the client's
+// preface is read.
+bool IsHttp2ServerPreface(std::string_view bytes) {
+  if (bytes.size() < 9) return false;
+  const auto byte = [&](size_t i) { return static_cast<uint8_t>(bytes[i]); };
+  const uint32_t length = (uint32_t{byte(0)} << 16) | (uint32_t{byte(1)} << 8) | byte(2);
+  const bool stream_zero = (byte(5) & 0x7f) == 0 && byte(6) == 0 && byte(7) == 0 && byte(8) == 0;
+  return byte(3) == 0x04 /* SETTINGS */ && byte(4) == 0 && stream_zero && length % 6 == 0 &&
+         length <= 16384;
+}
+
 // True while `bytes` could still grow into "METHOD SP": a method is a
 // token of uppercase letters (and '-' '_'), at most 20 long.
 
@@ -260,6 +275,15 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
   }
   conn.pending.clear();
   conn.first_bytes.clear();
+  if (request_direction ? first.starts_with(kHttp2Preface)
+                        : conn.role != Role::kUnknown && IsHttp2ServerPreface(first)) {
+    // HTTP/2 is not decoded: the connection is counted as such rather than silently ignored.
+    ++stats_.http2;
+    conn.protocol = Protocol::kIgnored;
+    ++stats_.ignored;
+    StopCopying(conn);
+    return;
+  }
   // Accepted or connected here and not HTTP from the first byte: another
   // protocol. Older connections may be mid-message: give them a few tries.
   // TLS records: the plaintext, if the TLS probes cover this process, comes from them; the

@@ -135,6 +135,9 @@ struct ConnectionTableStats {
   // before is not seen, and how many operations that was is not known.
   std::atomic<uint64_t> tls_starts_missed{0};
   std::atomic<uint64_t> ignored{0};         // connections found not to carry a parsed protocol
+  // Of those, connections that began with HTTP/2's connection preface (Go's net/http and gRPC
+  // negotiate h2 over TLS by default): not decoded.
+  std::atomic<uint64_t> http2{0};
   // Connections that carried TLS records but whose plaintext the TLS probes never showed.
   std::atomic<uint64_t> tls_uncovered{0};
   std::atomic<uint64_t> open{0};            // connections in the table now

@@ -50,7 +50,9 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
                  "Events lost before the agent could account for them, by reason: ring buffer "
                  "full, kernel map full, undecodable record or protocol parser resync, HTTP "
                  "exchanges and database operations that could not be paired, queries that "
-                 "could not be given to their HTTP request, TLS plaintext whose socket was never seen, database connections whose TLS began before the probes.",
+                 "could not be given to their HTTP request, TLS plaintext whose socket was never seen, "
+                 "database connections whose TLS began before the probes, Go TLS calls whose start "
+                 "the probes did not see.",
                  MetricType::Counter);
   for (const auto& [reason, count] : input.losses.ByReason()) {
     AddSample(&lost, {{"reason", reason}}, static_cast<double>(count));
@@ -93,6 +95,14 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
       MetricType::Counter);
   AddSample(&evicted, {}, static_cast<double>(input.connections_evicted));
   out.push_back(std::move(evicted));
+
+  prometheus::MetricFamily not_decoded = MakeFamily(
+      "hostlens_connections_not_decoded_total",
+      "Connections of tracked processes in a protocol the agent recognises but does not decode, "
+      "by protocol: http2 (a connection preface; Go's net/http and gRPC negotiate it over TLS).",
+      MetricType::Counter);
+  AddSample(&not_decoded, {{"protocol", "http2"}}, static_cast<double>(input.connections_http2));
+  out.push_back(std::move(not_decoded));
 
   prometheus::MetricFamily limited =
       MakeFamily("hostlens_series_limited_total",

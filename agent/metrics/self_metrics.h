@@ -62,6 +62,7 @@ struct LossCounts {
   uint64_t fanout_query_dropped = 0;
   uint64_t tls_no_socket = 0;  // TLS plaintext whose socket no syscall in the call showed
   uint64_t tls_start_missed = 0;  // database connections whose TLS began before the probes
+  uint64_t tls_call_unseen = 0;  // a Go TLS call returned whose entry the probes did not see
 
   // Every reason with its count, in the order /metrics and /api/v1/status show them.
   std::vector<std::pair<const char*, uint64_t>> ByReason() const {
@@ -77,7 +78,8 @@ struct LossCounts {
             {"db_statement_unknown", db_statement_unknown},
             {"fanout_query_dropped", fanout_query_dropped},
             {"tls_no_socket", tls_no_socket},
-            {"tls_start_missed", tls_start_missed}};
+            {"tls_start_missed", tls_start_missed},
+            {"tls_call_unseen", tls_call_unseen}};
   }
 };
 
@@ -87,6 +89,7 @@ struct SelfMetricsInput {
   size_t tracked_processes = 0;
   uint64_t tracked_connections = 0;
   uint64_t connections_evicted = 0;
+  uint64_t connections_http2 = 0;  // connections that spoke HTTP/2 (not decoded)
   // db_system_name → database parser resyncs (hostlens_parser_resyncs_total).
   std::map<std::string, uint64_t> db_parser_resyncs;
   // db_system_name → cache commands answered with nothing (hostlens_db_commands_unanswered_total).
@@ -98,7 +101,7 @@ struct SelfMetricsInput {
 // hostlens_build_info, hostlens_events_lost_total, hostlens_tracked_processes,
 // hostlens_tracked_connections, hostlens_parser_resyncs_total,
 // hostlens_db_commands_unanswered_total, hostlens_connections_evicted_total,
-// hostlens_series_limited_total.
+// hostlens_connections_not_decoded_total, hostlens_series_limited_total.
 std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput& input);
 
 }  // namespace hostlens::metrics

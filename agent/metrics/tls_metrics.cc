@@ -7,7 +7,8 @@ TlsMetrics::TlsMetrics(prometheus::Registry& registry)
                      .Name("hostlens_tls_uncovered_connections_total")
                      .Help("Connections that carried TLS records but whose plaintext the agent "
                            "did not see, by why (no_tls_library, no_symbols, "
-                           "unsupported_library, attach_failed, not_scanned).")
+                           "unsupported_library, unsupported_go_version, unsupported_arch, "
+                           "attach_failed, not_scanned).")
                      .Register(registry),
                  {"service_name", "reason"}),
       without_plaintext_(

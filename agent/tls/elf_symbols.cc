@@ -15,6 +15,8 @@ constexpr uint16_t kShnUndef = 0;
 constexpr size_t kEhdrSize = 64;
 constexpr size_t kShdrSize = 64;
 constexpr size_t kSymSize = 24;
+constexpr size_t kPhdrSize = 56;
+constexpr uint32_t kPtLoad = 1;
 
 template <typename T>
 bool Read(std::string_view file, uint64_t at, T* out) {
@@ -54,7 +56,47 @@ std::string_view StringAt(std::string_view table, uint64_t at) {
   return table.substr(at, end - at);
 }
 
+// The PT_LOAD segments of the program headers whose bytes lie inside the file; none when the
+// table itself does not (only Go's version needs them).
+void ReadLoads(std::string_view file, std::vector<ElfSegment>* loads) {
+  uint64_t phoff = 0;
+  uint16_t phentsize = 0, phnum = 0;
+  if (!Read(file, 0x20, &phoff) || !Read(file, 0x36, &phentsize) || !Read(file, 0x38, &phnum) ||
+      phnum == 0 || phentsize != kPhdrSize || phoff > file.size() ||
+      (file.size() - phoff) / kPhdrSize < phnum) {
+    return;
+  }
+  for (uint16_t i = 0; i < phnum; ++i) {
+    const uint64_t at = phoff + uint64_t{i} * kPhdrSize;
+    uint32_t type = 0;
+    ElfSegment segment;
+    Read(file, at + 0, &type);
+    Read(file, at + 8, &segment.offset);
+    Read(file, at + 16, &segment.address);
+    Read(file, at + 32, &segment.file_size);
+    if (type != kPtLoad || segment.offset > file.size() ||
+        file.size() - segment.offset < segment.file_size) {
+      continue;
+    }
+    loads->push_back(segment);
+  }
+}
+
 }  // namespace
+
+std::string_view BytesAtAddress(std::string_view file, const ElfFacts& facts, uint64_t address,
+                                uint64_t size) {
+  for (const ElfSegment& s : facts.loads) {
+    if (address < s.address || address - s.address > s.file_size ||
+        s.file_size - (address - s.address) < size) {
+      continue;
+    }
+    const uint64_t offset = s.offset + (address - s.address);
+    if (offset > file.size() || file.size() - offset < size) return {};
+    return file.substr(offset, size);
+  }
+  return {};
+}
 
 std::optional<ElfFacts> ReadElfSymbols(std::string_view file, const std::vector<std::string>& wanted,
                                        bool scan_rodata) {
@@ -68,7 +110,10 @@ std::optional<ElfFacts> ReadElfSymbols(std::string_view file, const std::vector<
       !Read(file, 0x3E, &shstrndx)) {
     return std::nullopt;
   }
-  if (shnum == 0) return ElfFacts{};
+  ElfFacts facts;
+  Read(file, 0x12, &facts.machine);
+  ReadLoads(file, &facts.loads);
+  if (shnum == 0) return facts;
   if (shentsize != kShdrSize || shoff > file.size() ||
       (file.size() - shoff) / kShdrSize < shnum) {
     return std::nullopt;
@@ -80,11 +125,13 @@ std::optional<ElfFacts> ReadElfSymbols(std::string_view file, const std::vector<
   std::string_view section_names =
       shstrndx < shnum ? Contents(file, sections[shstrndx]) : std::string_view{};
 
-  ElfFacts facts;
   std::set<std::string_view> names(wanted.begin(), wanted.end());
   for (const Section& s : sections) {
     const std::string_view section_name = StringAt(section_names, s.name);
-    if (section_name == ".go.buildinfo") facts.has_go_buildinfo = true;
+    if (section_name == ".go.buildinfo") {
+      facts.has_go_buildinfo = true;
+      if (!Contents(file, s).empty()) facts.go_buildinfo = {s.offset, s.size};
+    }
     if (scan_rodata && section_name == ".rodata") {
       const std::string_view rodata = Contents(file, s);
       facts.has_openssl_ssl_code = rodata.find("ssl/s3_lib.c") != std::string_view::npos ||

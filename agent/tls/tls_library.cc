@@ -24,7 +24,7 @@ std::vector<TlsFunction> Present(const ElfFacts& facts, const Spec (&specs)[N]) 
   for (const Spec& spec : specs) {
     auto found = facts.symbols.find(spec.symbol);
     if (found == facts.symbols.end()) continue;
-    functions.push_back({spec.symbol, spec.write, spec.ex, found->second});
+    functions.push_back({spec.symbol, spec.write, spec.ex, found->second, {}, 0});
   }
   return functions;
 }

@@ -23,6 +23,11 @@ struct TlsFunction {
   bool write = false;  // plaintext out (else in)
   bool ex = false;     // OpenSSL's *_ex form: the byte count comes back through a pointer
   ElfSymbol where;
+  // Go: the file offsets of every RET of the function, where its return probes go (go_tls.h);
+  // empty for the C libraries, whose returns are uretprobes, and for Go's Write.
+  std::vector<uint64_t> return_offsets;
+  // Go: where the entry probe goes, after the stack check (x86_returns.h); else 0: at `where`.
+  uint64_t entry_offset = 0;
 };
 
 struct TlsFile {

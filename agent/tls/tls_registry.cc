@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/tls/go_tls.h"
+
 namespace hostlens::tls {
 namespace {
 
@@ -97,9 +99,12 @@ TlsRegistry::File TlsRegistry::Examine(int pid, const FileMapping& mapping) {
   }
   file.library = std::string(TlsLibraryName(tls->library));
   if (tls->library == TlsLibrary::kGo) {
-    file.state = State::kUnsupported;
-    file.reason = "Go crypto/tls is not probed yet";
-    return file;
+    if (auto why = PrepareGoTls(bytes.bytes(), *facts, &*tls)) {
+      file.state = why->failed ? State::kFailed : State::kUnsupported;
+      file.reason = why->reason;
+      file.uncovered = why->uncovered;
+      return file;
+    }
   }
   auto attached = attacher_.Attach(open_path, *tls);
   if (auto* error = std::get_if<std::string>(&attached)) {
@@ -227,29 +232,34 @@ std::string TlsRegistry::UncoveredReason(int pid) const {
   std::lock_guard lock(mu_);
   auto process = processes_.find(pid);
   if (process == processes_.end()) return "not_scanned";
-  bool no_symbols = false, unsupported = false, failed = false;
+  // The first reason of the most telling state: failed, then unsupported, then no symbols.
+  std::string no_symbols, unsupported, failed;
   for (const Key& key : process->second) {
     auto it = files_.find(key);
     if (it == files_.end()) continue;
-    switch (it->second.state) {
+    const File& f = it->second;
+    auto keep = [&f](std::string* reason, const char* otherwise) {
+      if (reason->empty()) *reason = f.uncovered.empty() ? otherwise : f.uncovered;
+    };
+    switch (f.state) {
       case State::kAttached:
         return "";
       case State::kNoSymbols:
-        no_symbols = true;
+        keep(&no_symbols, "no_symbols");
         break;
       case State::kUnsupported:
-        unsupported = true;
+        keep(&unsupported, "unsupported_library");
         break;
       case State::kFailed:
-        failed = true;
+        keep(&failed, "attach_failed");
         break;
       case State::kNotTls:
         break;
     }
   }
-  if (failed) return "attach_failed";
-  if (unsupported) return "unsupported_library";
-  if (no_symbols) return "no_symbols";
+  for (const std::string* reason : {&failed, &unsupported, &no_symbols}) {
+    if (!reason->empty()) return *reason;
+  }
   return "no_tls_library";
 }
 

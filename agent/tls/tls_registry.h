@@ -63,8 +63,9 @@ class TlsRegistry {
   // The TLS files of `pid` (files without TLS are not listed).
   std::vector<TlsFileStatus> StatusOf(int pid) const;
   // Why TLS connections of `pid` cannot be decrypted: "" if one of its TLS libraries is
-  // attached; else "no_symbols", "unsupported_library", "attach_failed", "no_tls_library", or
-  // "not_scanned" when the process ended before its mappings were read.
+  // attached; else "no_symbols", "unsupported_library", "unsupported_go_version",
+  // "unsupported_arch", "attach_failed", "no_tls_library", or "not_scanned" when the process
+  // ended before its mappings were read.
   std::string UncoveredReason(int pid) const;
   size_t attached_files() const;
 
@@ -81,6 +82,7 @@ class TlsRegistry {
     std::string path;
     std::string library;
     std::string reason;
+    std::string uncovered;  // the uncovered reason when not the state's own (Go's version, arch)
     std::shared_ptr<void> probes;  // kAttached
     // The process ended while its file was read or attached (a short-lived client): nothing is
     // known of the file, which is not kept; the next process mapping it has it examined afresh.

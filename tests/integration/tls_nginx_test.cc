@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "harness.h"
+#include "https_nginx.h"
 
 namespace hostlens::testing {
 namespace {
@@ -30,51 +31,23 @@ std::string Excerpt(Agent& agent) {
                                 "hostlens_events_total", "hostlens_tracked"});
 }
 
-// nginx's server block: HTTPS on a loopback port, a short reply and a file larger than a record.
-constexpr char kNginxServer[] = R"(  server {
-    listen 127.0.0.1:@PORT@ ssl;
-    ssl_certificate @DIR@/cert.pem;
-    ssl_certificate_key @DIR@/key.pem;
-    keepalive_requests 100000;
-    location = /hello {
-      default_type text/plain;
-      return 200 "hello\n";
-    }
-    location /static/ {
-      root @DIR@/www;
-    }
-  }
-)";
-
 class TlsNginx : public ::testing::Test {
  protected:
   void SetUp() override {
     if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
-    fs::permissions(dir_.path(),
-                    fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
-    port_ = FreePort();
-    ASSERT_EQ(MakeTestCertificate(dir_.path()), "");
-    fs::create_directories(dir_.path() + "/www/static");
-    // Larger than a TLS record (16 KiB): the response takes several SSL_write calls' records.
-    std::ofstream(dir_.path() + "/www" + kLargePath) << std::string(kLargeBytes, 'x');
-
-    nginx_ = StartNginx(dir_.path(), port_, kNginxServer);
-    ASSERT_TRUE(WaitFor([&] {
-      return RunCommand("curl -sk -o /dev/null " + Url("/hello")).exit_code == 0;
-    }, 10s)) << nginx_->Stderr() << ReadFile(dir_.path() + "/error.log");
+    const std::string error = nginx_.Start(dir_.path());
+    ASSERT_EQ(error, "");
+    port_ = nginx_.port();
   }
 
-  void TearDown() override {
-    agent_.reset();
-    if (nginx_) nginx_->KillGroup();
-  }
+  void TearDown() override { agent_.reset(); }
 
   void StartAgent(std::vector<std::string> args) {
     agent_ = std::make_unique<Agent>(args);
     ASSERT_TRUE(agent_->WaitReady()) << agent_->process().Stderr();
   }
 
-  std::vector<std::string> NginxArgs() const { return {"--pid", std::to_string(nginx_->pid())}; }
+  std::vector<std::string> NginxArgs() const { return {"--pid", std::to_string(nginx_.pid())}; }
 
   // A copy of `binary` named `name` in the test's directory, so a selector picks it alone.
   std::string CopyOf(const std::string& binary, const std::string& name) {
@@ -99,14 +72,14 @@ class TlsNginx : public ::testing::Test {
   }
 
   std::string Url(const std::string& path, const std::string& host = "127.0.0.1") const {
-    return "https://" + host + ":" + std::to_string(port_) + path;
+    return nginx_.Url(path, host);
   }
 
-  static constexpr char kLargePath[] = "/static/large.bin";
-  static constexpr size_t kLargeBytes = 100 * 1024;
+  static constexpr const char* kLargePath = HttpsNginx::kLargePath;
+  static constexpr size_t kLargeBytes = HttpsNginx::kLargeBytes;
   TempDir dir_{"tls-nginx"};
+  HttpsNginx nginx_;
   uint16_t port_ = 0;
-  std::unique_ptr<Process> nginx_;
   std::unique_ptr<Agent> agent_;
 };
 

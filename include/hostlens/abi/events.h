@@ -181,6 +181,7 @@ enum hl_counter {
   HL_CNT_LOST_RINGBUF = 0,   /* bpf_ringbuf_reserve failed */
   HL_CNT_LOST_MAP_FULL = 1,  /* a map update failed (map full) */
   HL_CNT_TLS_NO_SOCKET = 2,  /* TLS plaintext whose socket was never seen (no syscall inside) */
+  HL_CNT_TLS_CALL_UNSEEN = 3, /* a Go TLS call returned whose entry the probes did not see */
   HL_CNT_MAX = 8,
 };
 

@@ -158,6 +158,34 @@ TEST_F(ConnectionTableTest, TlsPlaintextThatIsNoProtocolStopsTheTlsCopiesToo) {
   EXPECT_TRUE(sink_.tls_uncovered.empty());  // covered: its plaintext was seen
 }
 
+// Go's net/http over TLS negotiates HTTP/2 unless told not to: its plaintext starts with the
+// connection preface. Not decoded, and counted as such.
+TEST_F(ConnectionTableTest, Http2ConnectionsAreCountedNotDecoded) {
+  table_.OnOpen(Open(10, 5, 1, HL_ROLE_SERVER));
+  Data(10, 5, 1, HL_DIR_INGRESS, kClientHello, 200);
+  Plaintext(10, 5, 1, HL_DIR_INGRESS, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x12\x04", 1000);
+  ASSERT_EQ(kernel_.tls_ignored.size(), 1u);
+  table_.OnOpen(Open(10, 6, 2, HL_ROLE_CLIENT));
+  Data(10, 6, 2, HL_DIR_EGRESS, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 2000);  // h2c
+  // A server that sends its SETTINGS before it reads the client's preface (Go's does).
+  table_.OnOpen(Open(10, 7, 3, HL_ROLE_SERVER));
+  Plaintext(10, 7, 3, HL_DIR_EGRESS, std::string_view("\x00\x00\x12\x04\x00\x00\x00\x00\x00", 9),
+            3000);
+  // Not SETTINGS (a DATA frame's header), or an ACK: not taken for HTTP/2.
+  table_.OnOpen(Open(10, 8, 4, HL_ROLE_SERVER));
+  Plaintext(10, 8, 4, HL_DIR_EGRESS, std::string_view("\x00\x00\x12\x00\x00\x00\x00\x00\x01", 9),
+            4000);
+  table_.OnOpen(Open(10, 9, 5, HL_ROLE_SERVER));
+  Plaintext(10, 9, 5, HL_DIR_EGRESS, std::string_view("\x00\x00\x00\x04\x01\x00\x00\x00\x00", 9),
+            5000);
+  EXPECT_EQ(table_.stats().http2.load(), 3u);
+  // The ciphertext, the three HTTP/2 connections and the two that are no protocol.
+  EXPECT_EQ(table_.stats().ignored.load(), 6u);
+  EXPECT_TRUE(sink_.exchanges.empty());
+  table_.OnClose(Close(10, 5, 1));
+  EXPECT_TRUE(sink_.tls_uncovered.empty());
+}
+
 TEST_F(ConnectionTableTest, BytesThatOnlyLookLikeTlsAtTheirFirstByteAreNotTls) {
   table_.OnOpen(Open(10, 5, 1, HL_ROLE_CLIENT));
   Data(10, 5, 1, HL_DIR_EGRESS, "\x16\x01 not a record", 200);

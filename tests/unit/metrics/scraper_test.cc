@@ -79,6 +79,7 @@ TEST(SelfMetrics, DatabaseAndFanOutLossesHaveTheirOwnReasons) {
   in.losses.fanout_query_dropped = 6;
   in.losses.tls_no_socket = 7;
   in.losses.tls_start_missed = 8;
+  in.losses.tls_call_unseen = 9;
   std::vector<std::string> reasons;
   for (const auto& [reason, count] : in.losses.ByReason()) reasons.push_back(reason);
   EXPECT_EQ(reasons, (std::vector<std::string>{"ringbuf_full", "map_full", "parse",
@@ -86,7 +87,8 @@ TEST(SelfMetrics, DatabaseAndFanOutLossesHaveTheirOwnReasons) {
                                                "http_response_lost", "db_request_evicted",
                                                "db_response_unmatched", "db_response_lost",
                                                "db_statement_unknown", "fanout_query_dropped",
-                                               "tls_no_socket", "tls_start_missed"}));
+                                               "tls_no_socket", "tls_start_missed",
+                                               "tls_call_unseen"}));
   auto text = prometheus::TextSerializer().Serialize(CollectSelfMetrics(in));
   for (const char* line : {"hostlens_events_lost_total{reason=\"http_response_lost\"} 1",
                            "hostlens_events_lost_total{reason=\"db_request_evicted\"} 2",
@@ -95,7 +97,8 @@ TEST(SelfMetrics, DatabaseAndFanOutLossesHaveTheirOwnReasons) {
                            "hostlens_events_lost_total{reason=\"db_statement_unknown\"} 5",
                            "hostlens_events_lost_total{reason=\"fanout_query_dropped\"} 6",
                            "hostlens_events_lost_total{reason=\"tls_no_socket\"} 7",
-                           "hostlens_events_lost_total{reason=\"tls_start_missed\"} 8"}) {
+                           "hostlens_events_lost_total{reason=\"tls_start_missed\"} 8",
+                           "hostlens_events_lost_total{reason=\"tls_call_unseen\"} 9"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line;
   }
 }

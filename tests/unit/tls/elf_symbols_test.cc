@@ -11,16 +11,10 @@
 #include <string>
 
 #include "agent/tls/tls_library.h"
+#include "files.h"
 
 namespace hostlens::tls {
 namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // What binutils' readelf says a symbol's value and size are (the independent reference).
 struct Reference {

@@ -1,0 +1,3 @@
+module hostlens/gotls
+
+go 1.19
