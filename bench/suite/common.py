@@ -462,6 +462,17 @@ def column(runs, key):
     return [r.get(key) if r else None for r in runs]
 
 
+def throughput_rows(results, variants, base_variant="none"):
+    """Table rows: variant, req/s, p99 ms and both as ratios to `base_variant`'s run of the same
+    round."""
+    base = results[base_variant]
+    return [[v, Series(column(results[v], "rps")).fmt("{:,.0f}"),
+             Series(column(results[v], "p99_ms")).fmt("{:.3f}"),
+             ratios(column(results[v], "rps"), column(base, "rps")).fmt(),
+             ratios(column(results[v], "p99_ms"), column(base, "p99_ms")).fmt()]
+            for v in variants]
+
+
 def ratios(numerators, denominators):
     """Per-round ratios of two variants measured in the same round."""
     return Series([n / d if n is not None and d else None for n, d in zip(numerators, denominators)])

@@ -14,7 +14,7 @@ import json
 import time
 
 from common import (Agent, BenchError, Floor, Series, alternation, column, http_get, loss_lines,
-                    ratios, record_agent_end, table, verdict, wrk)
+                    ratios, record_agent_end, table, throughput_rows, verdict, wrk)
 from servers import start_nginx
 
 NAME = "nginx HTTPS saturated"
@@ -83,12 +83,7 @@ def run(cfg, report):
         nginx.stop()
 
     base = results["none"]
-    rows = []
-    for v in VARIANTS:
-        rows.append([v, Series(column(results[v], "rps")).fmt("{:,.0f}"),
-                     Series(column(results[v], "p99_ms")).fmt("{:.3f}"),
-                     ratios(column(results[v], "rps"), column(base, "rps")).fmt(),
-                     ratios(column(results[v], "p99_ms"), column(base, "p99_ms")).fmt()])
+    rows = throughput_rows(results, VARIANTS)
     tracked = ratios(column(results["agent --pid nginx"], "rps"), column(base, "rps"))
     floor_tls = ratios(column(results["floor + empty TLS probes"], "rps"), column(base, "rps"))
     vs_floor = ratios(column(results["agent --pid nginx"], "rps"),

@@ -10,7 +10,7 @@ agent and the floor are started fresh for each of their runs and measured once /
 from another variant.
 """
 from common import (Agent, BenchError, Floor, Series, alternation, column, loss_lines, ratios,
-                    record_agent_end, table, verdict, wrk)
+                    record_agent_end, table, throughput_rows, verdict, wrk)
 from servers import start_nginx
 
 NAME = "nginx saturated"
@@ -54,12 +54,7 @@ def run(cfg, report):
         nginx.stop()
 
     base = results["none"]
-    rows = []
-    for v in VARIANTS:
-        rows.append([v, Series(column(results[v], "rps")).fmt("{:,.0f}"),
-                     Series(column(results[v], "p99_ms")).fmt("{:.3f}"),
-                     ratios(column(results[v], "rps"), column(base, "rps")).fmt(),
-                     ratios(column(results[v], "p99_ms"), column(base, "p99_ms")).fmt()])
+    rows = throughput_rows(results, VARIANTS)
     tracked = ratios(column(results["agent --pid nginx"], "rps"), column(base, "rps"))
     vs_floor = ratios(column(results["agent --pid nginx"], "rps"), column(results["floor"], "rps"))
     raw_vs_tp = ratios(column(results["floor, raw tracepoints"], "rps"),

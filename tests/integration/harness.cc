@@ -99,6 +99,28 @@ std::string MakeTestCertificate(const std::string& dir) {
   return made.exit_code == 0 ? "" : "openssl req failed: " + made.output;
 }
 
+std::string AllTheAgentShows(Agent& agent) {
+  return agent.Get("/metrics").body + agent.Get("/api/v1/slow-queries").body +
+         agent.Get("/api/v1/routes").body + agent.Get("/api/v1/status").body +
+         agent.process().Stderr();
+}
+
+void ExpectPostgresCanariesKept(Agent& agent, bool captured, const std::string& text_canary,
+                                const std::string& bind_canary) {
+  const std::string slow = agent.Get("/api/v1/slow-queries").body;
+  const std::string everything = AllTheAgentShows(agent);
+  EXPECT_EQ(everything.find(bind_canary), std::string::npos) << slow;
+  if (!captured) {
+    EXPECT_EQ(everything.find(text_canary), std::string::npos) << slow;
+    EXPECT_NE(slow.find("SELECT ? AS canary"), std::string::npos) << slow;
+  } else {
+    // The text literal is kept as sent (and logged at trace level); a bind value is never part
+    // of the SQL text.
+    EXPECT_NE(slow.find(text_canary), std::string::npos) << slow;
+    EXPECT_EQ(agent.Get("/metrics").body.find(text_canary), std::string::npos);
+  }
+}
+
 std::string MissingTools(std::initializer_list<std::string> binaries) {
   std::string missing;
   for (const auto& binary : binaries) {

@@ -170,6 +170,16 @@ std::unique_ptr<Process> StartNginx(const std::string& dir, uint16_t port,
 // `dir`/cert.pem and `dir`/key.pem. Empty on success, else openssl's output.
 std::string MakeTestCertificate(const std::string& dir);
 
+// Everything the agent shows anyone: /metrics, every JSON API and its log so far (for canaries).
+std::string AllTheAgentShows(Agent& agent);
+
+// The canary checks of the PostgreSQL inspector, after a text canary (a literal in the SQL) and
+// a bind canary (a Bind value) were sent: without --capture-literals (`captured` false) neither
+// is anywhere and the inspector shows the statement normalized; with it, the text literal is in
+// the inspector only, and a bind value still never anywhere.
+void ExpectPostgresCanariesKept(Agent& agent, bool captured, const std::string& text_canary,
+                                const std::string& bind_canary);
+
 // Empty when every one of `binaries` (absolute paths) is installed, else which are missing and
 // that scripts/install-deps.sh installs them: for a test to fail with, not skip.
 std::string MissingTools(std::initializer_list<std::string> binaries);

@@ -231,10 +231,7 @@ TEST_F(TlsNginx, SecretsInsideHttpsNeverLeaveTheAgent) {
                                                   {"http_response_status_code", "200"}});
             }, 3), 3)
       << Excerpt(*agent_);
-  const std::string everything =
-      agent_->Get("/metrics").body + agent_->Get("/api/v1/routes").body +
-      agent_->Get("/api/v1/slow-queries").body + agent_->Get("/api/v1/status").body +
-      agent_->process().Stderr();
+  const std::string everything = AllTheAgentShows(*agent_);
   EXPECT_EQ(everything.find(query_canary), std::string::npos);
   EXPECT_EQ(everything.find(header_canary), std::string::npos);
   EXPECT_EQ(everything.find("token="), std::string::npos);
