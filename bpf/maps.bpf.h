@@ -74,7 +74,8 @@ struct hl_tls_call {
   __u64 len_ptr; /* OpenSSL's _ex functions: where the byte count is written; else 0 */
   __s32 fd;      /* -1 until a socket syscall inside the call shows it */
   __u8 direction;
-  __u8 _pad[3];
+  __u8 handshake; /* SSL_do_handshake, gnutls_handshake: no plaintext, only the socket */
+  __u8 _pad[2];
 };
 
 /* pid_tgid -> the TLS call of that thread. A hash map, not task storage: kernels before 5.11

@@ -1,9 +1,10 @@
 // libFuzzer target for finding TLS code (agent/tls): the /proc/PID/maps parser, the ELF
 // symbol reader with Go's preparation (version, RET offsets), Go's build-info parser and the
-// x86-64 RET finder. The first byte picks the parser (odd: maps; 2 mod 4: Go's build info and
+// x86-64 readers (RETs, emulated entries, wrapped calls) and the OpenSSL internals finder. The first byte picks the parser (odd: maps; 2 mod 4: Go's build info and
 // RETs; else ELF); for ELF the rest follows a valid 64-bit little-endian ident, so inputs
 // reach the section and symbol tables. Checks: no crash, no sanitizer report, every mapping
-// well-formed, every symbol's code inside the file, every RET inside the code, in order.
+// well-formed, every symbol's code inside the file, every RET inside the code, in order, every
+// probe offset inside the file.
 //
 // Build and run (60 s):
 //   cmake -S . -B build-fuzz -DHOSTLENS_FUZZ=ON -DHOSTLENS_BUILD_TESTS=OFF \
@@ -21,7 +22,9 @@
 #include "agent/tls/go_buildinfo.h"
 #include "agent/tls/go_tls.h"
 #include "agent/tls/maps_parser.h"
+#include "agent/tls/openssl_tls.h"
 #include "agent/tls/tls_library.h"
+#include "agent/tls/x86_entry.h"
 #include "agent/tls/x86_returns.h"
 
 namespace {
@@ -53,6 +56,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     });
     if (version) hostlens::tls::ParseGoRelease(*version);
     if (auto body = hostlens::tls::FindGoBodyStart(rest)) Check(*body <= rest.size(), "body start");
+    if (auto entry = hostlens::tls::FindEmulatedEntry(rest)) Check(*entry < rest.size(), "entry");
+    hostlens::tls::FindWrappedCall(rest, 0x400000, false);
+    hostlens::tls::FindWrappedCall(rest, 0x400000, true);
     if (auto returns = hostlens::tls::FindX86Returns(rest)) {
       uint64_t previous = 0;
       for (size_t i = 0; i < returns->size(); ++i) {
@@ -70,6 +76,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string why;
   auto tls = hostlens::tls::ClassifyTlsFile(*facts, &why);
+  if (tls && hostlens::tls::ProbeOpensslInternals(file, *facts, &*tls) > 0) {
+    for (const auto& function : tls->functions) {
+      Check(function.where.file_offset < file.size(), "internal function inside the file");
+    }
+  }
   if (tls && tls->library == hostlens::tls::TlsLibrary::kGo &&
       !hostlens::tls::PrepareGoTls(file, *facts, &*tls)) {
     for (const auto& function : tls->functions) {

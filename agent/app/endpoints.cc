@@ -44,7 +44,7 @@ std::function<std::string()> StatusJson(Stages& s) {
       server::StatusProcess process{p.pid, p.service, p.exe, {}};
       for (auto& t : s.tls_registry.StatusOf(p.pid)) {
         process.tls.push_back({std::move(t.path), std::move(t.library), std::move(t.state),
-                               std::move(t.reason)});
+                               std::move(t.reason), std::move(t.functions)});
       }
       in.processes.push_back(std::move(process));
     }

@@ -48,7 +48,8 @@ class KernelTlsAttacher : public tls::TlsAttacher {
     std::vector<bpf::TlsProbe> targets;
     for (const auto& f : file.functions) {
       targets.push_back({f.symbol, f.entry_offset ? f.entry_offset : f.where.file_offset, f.write,
-                         f.ex, file.library == tls::TlsLibrary::kGo, f.return_offsets});
+                         f.ex, f.handshake, file.library == tls::TlsLibrary::kGo,
+                         f.return_offsets});
     }
     auto attached = probes_.AttachTls(path, targets);
     if (auto* error = std::get_if<bpf::LoadError>(&attached)) return error->message;

@@ -201,6 +201,7 @@ std::variant<std::unique_ptr<TlsLinks>, LoadError> Probes::AttachTls(
     if (probe.go) {
       return probe.write ? go_tls_->progs.go_tls_write_enter : go_tls_->progs.go_tls_read_enter;
     }
+    if (probe.handshake) return tls_->progs.tls_handshake_enter;
     return probe.ex ? (probe.write ? tls_->progs.tls_write_ex_enter : tls_->progs.tls_read_ex_enter)
                     : (probe.write ? tls_->progs.tls_write_enter : tls_->progs.tls_read_enter);
   };

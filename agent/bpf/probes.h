@@ -43,6 +43,7 @@ struct TlsProbe {
   uint64_t file_offset = 0;
   bool write = false;  // plaintext out
   bool ex = false;     // OpenSSL's _ex form (byte count through a pointer)
+  bool handshake = false;  // SSL_do_handshake, gnutls_handshake: for the socket alone
   // Go's crypto/tls (bpf/go_tls.bpf.c): return probes are uprobes at `return_offsets`, the
   // function's RET instructions, never a uretprobe (agent/tls/go_tls.h says why).
   bool go = false;

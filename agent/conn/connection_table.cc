@@ -295,7 +295,11 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
     StopCopying(conn);
     return;
   }
-  if (conn.role != Role::kUnknown || ++conn.undetected_segments >= kMaxUndetectedSegments) {
+  // TLS plaintext that starts with a reply lost its request (counted in the kernel as
+  // tls_no_socket): like an older connection, it gets a few tries, not the verdict of its first
+  // segment.
+  const bool mid_stream = conn.role == Role::kUnknown || (conn.tls_plaintext && !request_direction);
+  if (!mid_stream || ++conn.undetected_segments >= kMaxUndetectedSegments) {
     conn.protocol = Protocol::kIgnored;
     ++stats_.ignored;
     StopCopying(conn);

@@ -22,6 +22,7 @@ std::string RenderStatus(StatusInput input) {
       for (const auto& t : p.tls) {
         json library = {{"path", t.path}, {"library", t.library}, {"state", t.state}};
         if (!t.reason.empty()) library["reason"] = t.reason;
+        if (!t.functions.empty()) library["functions"] = t.functions;
         tls.push_back(std::move(library));
       }
       processes.push_back(

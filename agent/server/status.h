@@ -13,6 +13,7 @@ struct StatusTlsLibrary {
   std::string library;  // openssl, gnutls, go
   std::string state;    // attached, no_symbols, unsupported, failed
   std::string reason;   // why, when not attached
+  std::vector<std::string> functions;  // attached: the functions probed
 };
 
 struct StatusProcess {

@@ -7,14 +7,17 @@ struct Spec {
   const char* symbol;
   bool write;
   bool ex;
+  bool handshake = false;
 };
 
 constexpr Spec kOpenssl[] = {{"SSL_read", false, false},
                              {"SSL_write", true, false},
                              {"SSL_read_ex", false, true},
-                             {"SSL_write_ex", true, true}};
+                             {"SSL_write_ex", true, true},
+                             {"SSL_do_handshake", false, false, true}};
 constexpr Spec kGnutls[] = {{"gnutls_record_recv", false, false},
-                            {"gnutls_record_send", true, false}};
+                            {"gnutls_record_send", true, false},
+                            {"gnutls_handshake", false, false, true}};
 constexpr Spec kGo[] = {{"crypto/tls.(*Conn).Read", false, false},
                         {"crypto/tls.(*Conn).Write", true, false}};
 
@@ -24,7 +27,7 @@ std::vector<TlsFunction> Present(const ElfFacts& facts, const Spec (&specs)[N]) 
   for (const Spec& spec : specs) {
     auto found = facts.symbols.find(spec.symbol);
     if (found == facts.symbols.end()) continue;
-    functions.push_back({spec.symbol, spec.write, spec.ex, found->second, {}, 0});
+    functions.push_back({spec.symbol, spec.write, spec.ex, spec.handshake, found->second, {}, 0});
   }
   return functions;
 }
@@ -32,7 +35,9 @@ std::vector<TlsFunction> Present(const ElfFacts& facts, const Spec (&specs)[N]) 
 // Both directions, or nothing: half a conversation would be parsed as garbage.
 bool BothDirections(const std::vector<TlsFunction>& functions) {
   bool read = false, write = false;
-  for (const auto& f : functions) (f.write ? write : read) = true;
+  for (const auto& f : functions) {
+    if (!f.handshake) (f.write ? write : read) = true;
+  }
   return read && write;
 }
 

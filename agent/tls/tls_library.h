@@ -22,6 +22,9 @@ struct TlsFunction {
   std::string symbol;
   bool write = false;  // plaintext out (else in)
   bool ex = false;     // OpenSSL's *_ex form: the byte count comes back through a pointer
+  // SSL_do_handshake, gnutls_handshake: no plaintext; probed for the socket it uses, so that
+  // data it buffered and a later read returns without a syscall lands on its connection.
+  bool handshake = false;
   ElfSymbol where;
   // Go: the file offsets of every RET of the function, where its return probes go (go_tls.h);
   // empty for the C libraries, whose returns are uretprobes, and for Go's Write.

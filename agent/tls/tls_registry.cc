@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "agent/tls/go_tls.h"
+#include "agent/tls/openssl_tls.h"
 
 namespace hostlens::tls {
 namespace {
@@ -106,6 +107,8 @@ TlsRegistry::File TlsRegistry::Examine(int pid, const FileMapping& mapping) {
       return file;
     }
   }
+  ProbeOpensslInternals(bytes.bytes(), *facts, &*tls);
+  for (const TlsFunction& f : tls->functions) file.functions.push_back(f.symbol);
   auto attached = attacher_.Attach(open_path, *tls);
   if (auto* error = std::get_if<std::string>(&attached)) {
     file.state = State::kFailed;
@@ -223,7 +226,8 @@ std::vector<TlsFileStatus> TlsRegistry::StatusOf(int pid) const {
     auto it = files_.find(key);
     if (it == files_.end() || it->second.state == State::kNotTls) continue;
     const File& f = it->second;
-    out.push_back({f.path, f.library, kStateNames[static_cast<int>(f.state)], f.reason});
+    out.push_back({f.path, f.library, kStateNames[static_cast<int>(f.state)], f.reason,
+                   f.state == State::kAttached ? f.functions : std::vector<std::string>{}});
   }
   return out;
 }

@@ -137,6 +137,20 @@ TEST_F(ConnectionTableTest, TlsServerIsCountedFromItsPlaintextAfterTheHandshake)
   EXPECT_EQ(table_.stats().tls_uncovered.load(), 0u);
 }
 
+// The first request's plaintext never came (the kernel counted it tls_no_socket): the reply
+// that comes first does not get the connection ignored; the next exchange is counted.
+TEST_F(ConnectionTableTest, TlsServerWhoseFirstPlaintextIsAReplyIsCountedFromItsNextRequest) {
+  table_.OnOpen(Open(10, 5, 1, HL_ROLE_SERVER));
+  Data(10, 5, 1, HL_DIR_INGRESS, kClientHello, 200);
+  Plaintext(10, 5, 1, HL_DIR_EGRESS, kResponse, 1000);
+  EXPECT_TRUE(kernel_.tls_ignored.empty());
+  Plaintext(10, 5, 1, HL_DIR_INGRESS, kRequest, 2000);
+  Plaintext(10, 5, 1, HL_DIR_EGRESS, kResponse, 3000);
+  ASSERT_EQ(sink_.exchanges.size(), 1u);
+  EXPECT_EQ(sink_.exchanges[0].exchange.request.target, "/items/7?x=1");
+  EXPECT_TRUE(kernel_.tls_ignored.empty());
+}
+
 TEST_F(ConnectionTableTest, TlsClientWhosePlaintextIsNeverSeenIsCountedUncoveredOnce) {
   table_.OnOpen(Open(10, 5, 1, HL_ROLE_CLIENT));
   Data(10, 5, 1, HL_DIR_EGRESS, kClientHello, 200);
@@ -171,13 +185,21 @@ TEST_F(ConnectionTableTest, Http2ConnectionsAreCountedNotDecoded) {
   table_.OnOpen(Open(10, 7, 3, HL_ROLE_SERVER));
   Plaintext(10, 7, 3, HL_DIR_EGRESS, std::string_view("\x00\x00\x12\x04\x00\x00\x00\x00\x00", 9),
             3000);
-  // Not SETTINGS (a DATA frame's header), or an ACK: not taken for HTTP/2.
+  // Not SETTINGS (a DATA frame's header), or an ACK: not taken for HTTP/2. A server's reply
+  // first may have lost its request (tls_no_socket), so they are given up on only after eight
+  // such segments.
   table_.OnOpen(Open(10, 8, 4, HL_ROLE_SERVER));
-  Plaintext(10, 8, 4, HL_DIR_EGRESS, std::string_view("\x00\x00\x12\x00\x00\x00\x00\x00\x01", 9),
-            4000);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(table_.stats().ignored.load(), 4u) << i;
+    Plaintext(10, 8, 4, HL_DIR_EGRESS,
+              std::string_view("\x00\x00\x12\x00\x00\x00\x00\x00\x01", 9), 4000 + i);
+  }
   table_.OnOpen(Open(10, 9, 5, HL_ROLE_SERVER));
-  Plaintext(10, 9, 5, HL_DIR_EGRESS, std::string_view("\x00\x00\x00\x04\x01\x00\x00\x00\x00", 9),
-            5000);
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_EQ(table_.stats().ignored.load(), 5u) << i;
+    Plaintext(10, 9, 5, HL_DIR_EGRESS,
+              std::string_view("\x00\x00\x00\x04\x01\x00\x00\x00\x00", 9), 5000 + i);
+  }
   EXPECT_EQ(table_.stats().http2.load(), 3u);
   // The ciphertext, the three HTTP/2 connections and the two that are no protocol.
   EXPECT_EQ(table_.stats().ignored.load(), 6u);

@@ -58,8 +58,9 @@ TEST(Status, CapsTheProcessListButNotTheCount) {
 TEST(Status, ListsEachProcesssTlsLibrariesWithTheirState) {
   StatusInput in = Sample();
   in.processes[2].tls = {
-      {"/usr/lib/x86_64-linux-gnu/libssl.so.3", "openssl", "attached", ""},
-      {"/usr/local/bin/app", "go", "unsupported", "Go crypto/tls is not probed yet"}};
+      {"/usr/lib/x86_64-linux-gnu/libssl.so.3", "openssl", "attached", "",
+       {"ssl_read_internal", "ssl_write_internal"}},
+      {"/usr/local/bin/app", "go", "unsupported", "Go crypto/tls is not probed yet", {}}};
   auto json = nlohmann::json::parse(RenderStatus(in));
   const auto& nginx = json["tracked_processes"]["processes"][1];
   ASSERT_EQ(nginx["pid"], 20);
@@ -68,8 +69,11 @@ TEST(Status, ListsEachProcesssTlsLibrariesWithTheirState) {
   EXPECT_EQ(nginx["tls_libraries"][0]["library"], "openssl");
   EXPECT_EQ(nginx["tls_libraries"][0]["state"], "attached");
   EXPECT_FALSE(nginx["tls_libraries"][0].contains("reason"));
+  EXPECT_EQ(nginx["tls_libraries"][0]["functions"],
+            nlohmann::json({"ssl_read_internal", "ssl_write_internal"}));
   EXPECT_EQ(nginx["tls_libraries"][1]["state"], "unsupported");
   EXPECT_EQ(nginx["tls_libraries"][1]["reason"], "Go crypto/tls is not probed yet");
+  EXPECT_FALSE(nginx["tls_libraries"][1].contains("functions"));
   EXPECT_EQ(json["tracked_processes"]["processes"][0]["tls_libraries"],
             nlohmann::json::array());
 }

@@ -64,7 +64,9 @@ TEST(ElfSymbols, OpensslsReadAndWriteAsReadelfSeesThem) {
   auto tls = ClassifyTlsFile(*ReadElfSymbols(file, TlsSymbolNames()), &why);
   ASSERT_TRUE(tls.has_value());
   EXPECT_EQ(tls->library, TlsLibrary::kOpenssl);
-  EXPECT_EQ(tls->functions.size(), 4u);
+  ASSERT_EQ(tls->functions.size(), 5u);  // read, write, their _ex forms, SSL_do_handshake
+  EXPECT_EQ(tls->functions[4].symbol, "SSL_do_handshake");
+  EXPECT_TRUE(tls->functions[4].handshake);
 }
 
 TEST(ElfSymbols, GnutlsRecordFunctions) {
@@ -153,6 +155,9 @@ TEST(TlsLibrary, OneDirectionOnlyIsNotEnough) {
   facts.symbols["SSL_read"] = {};
   std::string why;
   EXPECT_FALSE(ClassifyTlsFile(facts, &why).has_value());
+  facts.symbols["SSL_do_handshake"] = {};  // not a direction
+  EXPECT_FALSE(ClassifyTlsFile(facts, &why).has_value());
+  facts.symbols.erase("SSL_do_handshake");
   facts.symbols["SSL_write_ex"] = {};
   auto tls = ClassifyTlsFile(facts, &why);
   ASSERT_TRUE(tls.has_value());
