@@ -1,21 +1,75 @@
-// hook_floor_tls LIBSSL: attaches bench/floor/floor_tls.bpf.c's empty programs at entry and
-// return of the OpenSSL functions the agent probes (SSL_read, SSL_write and their _ex forms) in
-// the file LIBSSL, for every process that maps it, as the agent does; prints "attached N probes"
-// and holds them until SIGINT or SIGTERM.
+// hook_floor_tls [--exported] LIBSSL: attaches bench/floor/floor_tls.bpf.c's empty programs at
+// entry and return of the OpenSSL functions the agent probes in the file LIBSSL, for every
+// process that maps it, as the agent does: where the agent puts them (agent/tls: the internal
+// read and write functions when their first instruction is one the kernel emulates, and
+// SSL_do_handshake), or with --exported on SSL_read, SSL_write and their _ex forms themselves,
+// the placement before that. Prints "attached N probes" and holds them until SIGINT or SIGTERM.
 #include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
+#include <string>
+#include <string_view>
 #include <vector>
 
+#include "agent/tls/elf_symbols.h"
+#include "agent/tls/openssl_tls.h"
+#include "agent/tls/tls_library.h"
 #include "floor_tls.skel.h"
 
+namespace {
+
+struct Site {
+  std::string symbol;
+  uint64_t offset;
+};
+
+// The functions the agent would probe in `path`, and where; empty when it is no OpenSSL.
+std::vector<Site> Sites(const char* path, bool exported) {
+  std::vector<Site> sites;
+  const int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return sites;
+  struct stat st {};
+  void* data = fstat(fd, &st) == 0 && st.st_size > 0
+                   ? mmap(nullptr, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
+                   : MAP_FAILED;
+  close(fd);
+  if (data == MAP_FAILED) return sites;
+  const std::string_view file(static_cast<const char*>(data), st.st_size);
+  namespace tls = hostlens::tls;
+  auto facts = tls::ReadElfSymbols(file, tls::TlsSymbolNames(), false);
+  std::string why_not;
+  auto found = facts ? tls::ClassifyTlsFile(*facts, &why_not) : std::nullopt;
+  if (found && found->library == tls::TlsLibrary::kOpenssl) {
+    if (!exported) tls::ProbeOpensslInternals(file, *facts, &*found);
+    for (const auto& f : found->functions) {
+      if (exported && f.handshake) continue;
+      sites.push_back({f.symbol, f.where.file_offset});
+    }
+  }
+  munmap(data, st.st_size);
+  return sites;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: hook_floor_tls LIBSSL\n");
+  const bool exported = argc == 3 && std::string_view(argv[1]) == "--exported";
+  if (argc != 2 && !exported) {
+    std::fprintf(stderr, "usage: hook_floor_tls [--exported] LIBSSL\n");
     return 2;
+  }
+  const char* path = argv[argc - 1];
+  const std::vector<Site> sites = Sites(path, exported);
+  if (sites.empty()) {
+    std::fprintf(stderr, "hook_floor_tls: no OpenSSL functions to probe in %s\n", path);
+    return 1;
   }
   sigset_t stop;
   sigemptyset(&stop);
@@ -30,14 +84,13 @@ int main(int argc, char** argv) {
   }
   std::vector<bpf_link*> links;
   int status = 0;
-  for (const char* function : {"SSL_read", "SSL_write", "SSL_read_ex", "SSL_write_ex"}) {
+  for (const Site& site : sites) {
     for (bpf_program* prog : {skel->progs.floor_tls_enter, skel->progs.floor_tls_exit}) {
-      LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = prog == skel->progs.floor_tls_exit,
-                  .func_name = function);
-      bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, argv[1], 0, &opts);
+      LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = prog == skel->progs.floor_tls_exit);
+      bpf_link* link = bpf_program__attach_uprobe_opts(prog, -1, path, site.offset, &opts);
       if (!link) {
-        std::fprintf(stderr, "hook_floor_tls: failed to attach to %s in %s: %s\n", function,
-                     argv[1], std::strerror(errno));
+        std::fprintf(stderr, "hook_floor_tls: failed to attach to %s in %s: %s\n",
+                     site.symbol.c_str(), path, std::strerror(errno));
         status = 1;
         break;
       }

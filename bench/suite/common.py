@@ -288,10 +288,11 @@ class Agent:
 class Floor:
     """bench/floor: the agent's hooks with empty programs."""
 
-    def __init__(self, cfg, report, name="floor", raw=False, tls_library=None):
-        """`tls_library`: the empty TLS probes on that libssl instead (hook_floor_tls)."""
-        argv = [cfg.hook_floor_tls, tls_library] if tls_library else \
-            [cfg.hook_floor_raw if raw else cfg.hook_floor]
+    def __init__(self, cfg, report, name="floor", raw=False, tls_library=None, exported=False):
+        """`tls_library`: the empty TLS probes on that libssl instead (hook_floor_tls), where
+        the agent places them, or with `exported` on SSL_read/SSL_write and their _ex forms."""
+        argv = [cfg.hook_floor_tls] + (["--exported"] if exported else []) + [tls_library] \
+            if tls_library else [cfg.hook_floor_raw if raw else cfg.hook_floor]
         report.command(name, argv)
         self.service = Service(name, argv, cfg.tmp)
         self.pid = self.service.pid

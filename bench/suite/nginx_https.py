@@ -4,8 +4,11 @@
 Variants, alternated: no agent; the agent tracking nginx (--pid of the master), which attaches
 its TLS uprobes to the libssl nginx maps; and the same with the uprobe_multi fallback (one
 perf-event uprobe per function); the floor (bench/floor: the agent's tracepoints with empty
-programs); and the floor plus empty programs on the TLS probes (hook_floor_tls), the price of
-the uprobes themselves. Both nginx's calls and wrk's (it maps the same libssl file) hit
+programs); the floor plus empty programs on the TLS probes where the agent places them
+(hook_floor_tls: OpenSSL's internal read and write functions, whose first push the kernel
+emulates, and SSL_do_handshake), the price of the uprobes themselves; and the same on the
+exported SSL_read/SSL_write and _ex functions, the placement before, whose first instruction
+(sub rsp) is single-stepped: a debug exception that the hypervisor traps. Both nginx's calls and wrk's (it maps the same libssl file) hit
 the probes; wrk's return at once because wrk is not tracked. nginx runs for the whole scenario;
 the agent is started fresh for each of its runs and measured once /readyz answers and the
 status says libssl is attached.
@@ -19,7 +22,7 @@ from servers import start_nginx
 
 NAME = "nginx HTTPS saturated"
 VARIANTS = ["none", "agent --pid nginx", "agent --pid nginx, perf-event uprobes", "floor",
-            "floor + empty TLS probes"]
+            "floor + empty TLS probes", "floor + empty TLS probes on the exported functions"]
 
 
 def libssl_of(nginx):
@@ -57,8 +60,10 @@ def run(cfg, report):
             if variant.startswith("floor"):
                 floors.append(Floor(cfg, report))
                 if "TLS" in variant:
-                    floors.append(Floor(cfg, report, name="floor (TLS probes)",
-                                        tls_library=libssl_of(nginx)))
+                    exported = "exported" in variant
+                    floors.append(Floor(cfg, report, name="floor (TLS probes" +
+                                        (", exported)" if exported else ")"),
+                                        tls_library=libssl_of(nginx), exported=exported))
             elif variant != "none":
                 extra = ["--without-kernel-feature", "uprobe_multi"] if "perf" in variant else []
                 agent = Agent(cfg, report, "agent (nginx HTTPS)", ["--pid", str(nginx.pid)] + extra)
@@ -86,6 +91,9 @@ def run(cfg, report):
     rows = throughput_rows(results, VARIANTS)
     tracked = ratios(column(results["agent --pid nginx"], "rps"), column(base, "rps"))
     floor_tls = ratios(column(results["floor + empty TLS probes"], "rps"), column(base, "rps"))
+    floor_exported = ratios(
+        column(results["floor + empty TLS probes on the exported functions"], "rps"),
+        column(base, "rps"))
     vs_floor = ratios(column(results["agent --pid nginx"], "rps"),
                       column(results["floor + empty TLS probes"], "rps"))
     lines = [f"`wrk -t1 -c32 -d{cfg.nginx_seconds}s --latency` against nginx over HTTPS (1 worker, "
@@ -97,11 +105,13 @@ def run(cfg, report):
               f"- Target: agent tracking nginx over HTTPS ≥ 0.90 of no-agent throughput: "
               f"{tracked.fmt()} → {verdict(tracked.median, 0.90)}.",
               f"- The probes alone (the floor's hooks plus empty programs at entry and return of "
-              f"SSL_read, SSL_write and their _ex forms in nginx's libssl): {floor_tls.fmt()} of "
-              f"no-agent throughput; the agent against them: {vs_floor.fmt()}. Each call into a "
-              "probed function and each return traps into the kernel (a breakpoint, then a "
-              "single-step or a return trampoline), in every process that maps the file, wrk "
-              "included.",
+              f"the functions the agent probes in nginx's libssl: the internal read and write "
+              f"functions, SSL_do_handshake): {floor_tls.fmt()} of no-agent throughput; the agent "
+              f"against them: {vs_floor.fmt()}. On SSL_read, SSL_write and their _ex forms "
+              f"instead, whose first instruction the kernel single-steps: {floor_exported.fmt()}. "
+              "Each call into a probed function traps into the kernel (a breakpoint, emulated or "
+              "followed by a single-step) and returns through the uretprobe trampoline, in every "
+              "process that maps the file, wrk included.",
               "- Requests the agent counted (http_server_request_duration_seconds, service nginx) "
               "per request wrk completed: "
               + ", ".join(f"{v}: {Series(counted[v]).fmt()}" for v in VARIANTS if any(counted[v]))

@@ -15,12 +15,6 @@
 namespace hostlens::tls {
 namespace {
 
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) out.push_back(static_cast<char>(b));
-  return out;
-}
-
 // A file of machine code mapped at 0x1000 from offset 0, with OpenSSL's four functions at the
 // given offsets.
 struct Code {

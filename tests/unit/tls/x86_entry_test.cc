@@ -4,14 +4,10 @@
 
 #include <string>
 
+#include "files.h"
+
 namespace hostlens::tls {
 namespace {
-
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) out.push_back(static_cast<char>(b));
-  return out;
-}
 
 // The instructions the kernel emulates at a function's entry, and those it single-steps.
 TEST(X86Entry, EmulatedFirstInstructions) {

@@ -25,12 +25,6 @@ namespace {
 
 using Offsets = std::vector<uint64_t>;
 
-std::string Bytes(std::initializer_list<int> bytes) {
-  std::string out;
-  for (int b : bytes) out.push_back(static_cast<char>(b));
-  return out;
-}
-
 TEST(X86Returns, ReturnsAreFoundByDecodingNotByByteValue) {
   EXPECT_EQ(FindX86Returns(Bytes({0xc3})), Offsets{0});
   // mov eax, 0xc3; ret: the first c3 is an immediate.
