@@ -14,7 +14,9 @@ kdir=$1
 out=$2
 release=$(cat "$kdir/release")
 busybox=/bin/busybox
-if ! "$busybox" --list 2>/dev/null | grep -qx switch_root; then
+# grep reads the whole list (no -q): with pipefail, a grep that stopped at the match would let
+# busybox die of SIGPIPE while still writing, and the check fail at random.
+if ! "$busybox" --list 2>/dev/null | grep -x switch_root >/dev/null; then
   echo "make-initramfs: $busybox missing or not busybox-static (apt-get install busybox-static)" >&2
   exit 1
 fi
