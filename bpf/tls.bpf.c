@@ -5,8 +5,9 @@
  * buffer; the socket syscalls the call makes show its fd (data.bpf.c, which skips their
  * ciphertext); the return probe sends what was transferred as a data event of the same
  * connection, syscall HL_SYS_TLS. The handshake functions are probed for the socket alone: a
- * request that arrives with the client's last handshake flight (TLS 1.3 lets it) is read and
- * buffered by the handshake, and the SSL_read that returns it makes no syscall. */
+ * request that arrives with the client's Finished (when that is the handshake's last message:
+ * TLS 1.3, a resumed TLS 1.2 session) is read and buffered by the handshake of a server that
+ * reads ahead, and the SSL_read that returns it makes no syscall. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -128,10 +129,10 @@ int BPF_KRETPROBE(tls_exit, long ret) {
      * connection is still the one on its fd. */
     struct tls_socket *socket = bpf_map_lookup_elem(&tls_fds, &key);
     if (socket) {
-      struct hl_conn_key conn_key = {.tgid = tgid, .fd = socket->fd};
+      call.fd = socket->fd;
+      struct hl_conn_key conn_key = {.tgid = tgid, .fd = call.fd};
       info = bpf_map_lookup_elem(&conns, &conn_key);
       if (info && info->generation != socket->generation) info = 0;
-      call.fd = socket->fd;
     }
     if (!info) {
       count(HL_CNT_TLS_NO_SOCKET);

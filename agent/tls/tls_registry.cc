@@ -108,7 +108,6 @@ TlsRegistry::File TlsRegistry::Examine(int pid, const FileMapping& mapping) {
     }
   }
   ProbeOpensslInternals(bytes.bytes(), *facts, &*tls);
-  for (const TlsFunction& f : tls->functions) file.functions.push_back(f.symbol);
   auto attached = attacher_.Attach(open_path, *tls);
   if (auto* error = std::get_if<std::string>(&attached)) {
     file.state = State::kFailed;
@@ -117,6 +116,7 @@ TlsRegistry::File TlsRegistry::Examine(int pid, const FileMapping& mapping) {
     return file;
   }
   file.state = State::kAttached;
+  for (const TlsFunction& f : tls->functions) file.functions.push_back(f.symbol);
   file.probes = std::move(std::get<std::shared_ptr<void>>(attached));
   return file;
 }
@@ -227,7 +227,7 @@ std::vector<TlsFileStatus> TlsRegistry::StatusOf(int pid) const {
     if (it == files_.end() || it->second.state == State::kNotTls) continue;
     const File& f = it->second;
     out.push_back({f.path, f.library, kStateNames[static_cast<int>(f.state)], f.reason,
-                   f.state == State::kAttached ? f.functions : std::vector<std::string>{}});
+                   f.functions});
   }
   return out;
 }

@@ -84,7 +84,7 @@ class TlsRegistry {
     std::string library;
     std::string reason;
     std::string uncovered;  // the uncovered reason when not the state's own (Go's version, arch)
-    std::vector<std::string> functions;  // what is probed, once attached
+    std::vector<std::string> functions;  // kAttached: what is probed
     std::shared_ptr<void> probes;  // kAttached
     // The process ended while its file was read or attached (a short-lived client): nothing is
     // known of the file, which is not kept; the next process mapping it has it examined afresh.

@@ -14,7 +14,9 @@ class X86Decoder {
  public:
   // `address`: where `code` starts (instruction addresses, and so branch targets, count from it).
   explicit X86Decoder(std::string_view code, uint64_t address = 0)
-      : bytes_(reinterpret_cast<const uint8_t*>(code.data())), left_(code.size()), address_(address) {
+      : bytes_(reinterpret_cast<const uint8_t*>(code.data())),
+        left_(code.size()),
+        address_(address) {
     if (cs_open(CS_ARCH_X86, CS_MODE_64, &handle_) != CS_ERR_OK) return;
     insn_ = cs_malloc(handle_);
   }

@@ -8,8 +8,9 @@ programs); the floor plus empty programs on the TLS probes where the agent place
 (hook_floor_tls: OpenSSL's internal read and write functions, whose first push the kernel
 emulates, and SSL_do_handshake), the price of the uprobes themselves; and the same on the
 exported SSL_read/SSL_write and _ex functions, the placement before, whose first instruction
-(sub rsp) is single-stepped: a debug exception that the hypervisor traps. Both nginx's calls and wrk's (it maps the same libssl file) hit
-the probes; wrk's return at once because wrk is not tracked. nginx runs for the whole scenario;
+(sub rsp) is single-stepped: a debug exception that the hypervisor traps. Both nginx's calls
+and wrk's (it maps the same libssl file) hit the probes; wrk's return at once because wrk is not
+tracked. nginx runs for the whole scenario;
 the agent is started fresh for each of its runs and measured once /readyz answers and the
 status says libssl is attached.
 """

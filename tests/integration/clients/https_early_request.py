@@ -4,9 +4,10 @@
 A client whose Finished is the last handshake message (TLS 1.3, and TLS 1.2 when it resumes a
 session) may send its first application data right behind it. This client makes that certain:
 the handshake runs over memory BIOs, every connection after the first resumes the first one's
-session, and the Finished and the request record go to the socket in one send. nginx (which turns read-ahead on) then reads both in the
-handshake's last read, and the SSL_read that returns the request makes no syscall: the agent
-must already know the connection's socket from the handshake. Each connection sends one GET,
+session, and the Finished and the request record go to the socket in one send. nginx (which
+turns read-ahead on) then reads both in the handshake's last read, and the SSL_read that
+returns the request makes no syscall: the agent must already know the connection's socket from
+the handshake. Each connection sends one GET,
 reads the whole response and closes, so the server's SSL objects are freed and reused.
 
     https_early_request.py HOST PORT PATH CONNECTIONS

@@ -11,7 +11,8 @@ namespace {
 
 // The instructions the kernel emulates at a function's entry, and those it single-steps.
 TEST(X86Entry, EmulatedFirstInstructions) {
-  EXPECT_EQ(FindEmulatedEntry(Bytes({0x41, 0x55, 0x41, 0x54})), 0u);  // push r13 (ssl_read_internal)
+  // push r13; push r12 (ssl_read_internal)
+  EXPECT_EQ(FindEmulatedEntry(Bytes({0x41, 0x55, 0x41, 0x54})), 0u);
   EXPECT_EQ(FindEmulatedEntry(Bytes({0x55, 0x48, 0x89, 0xe5})), 0u);  // push rbp; mov rbp, rsp
   EXPECT_EQ(FindEmulatedEntry(Bytes({0x90, 0xc3})), 0u);              // nop
   // endbr64 (CET builds) changes no register: the push after it.
