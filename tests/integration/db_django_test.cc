@@ -123,16 +123,21 @@ TEST_P(DjangoDb, QueriesPerRequestAndTheNPlusOneSuspect) {
             kCustomers)
       << Excerpt(agent);
   EXPECT_EQ(agent.SumOf(std::string(kPerRequest) + "_count", orders), kOrders) << Excerpt(agent);
-  // A worker that the warm-up requests did not reach connects during its first /orders/ request,
-  // and Django then sends SET TIME ZONE: a real query of that request.
+  // A worker that the warm-up requests did not reach connects during its first request, and
+  // Django then sends SET TIME ZONE: a real query of that request, under that request's route.
+  // Which route it is depends on which worker the kernel hands the first requests to (make test
+  // once saw it under /customers/); each SET is counted once, under one of the two.
   const double connection_setup =
       agent.SumOf("db_client_operation_duration_seconds_count",
                   {{"service_name", service}, {"db_operation_name", "SET"}});
   EXPECT_LE(connection_setup, 2);
-  EXPECT_EQ(agent.SumOf(std::string(kPerRequest) + "_sum", orders), kOrders * 6 + connection_setup)
-      << Excerpt(agent);
-  EXPECT_EQ(agent.SumOf(std::string(kPerRequest) + "_sum", customers), kCustomers)
-      << Excerpt(agent);
+  const double orders_setup =
+      agent.SumOf(std::string(kPerRequest) + "_sum", orders) - kOrders * 6;
+  const double customers_setup =
+      agent.SumOf(std::string(kPerRequest) + "_sum", customers) - kCustomers;
+  EXPECT_GE(orders_setup, 0) << Excerpt(agent);
+  EXPECT_GE(customers_setup, 0) << Excerpt(agent);
+  EXPECT_EQ(orders_setup + customers_setup, connection_setup) << Excerpt(agent);
   auto bucket = [&](const std::map<std::string, std::string>& route, const char* le) {
     auto labels = route;
     labels["le"] = le;
@@ -141,7 +146,9 @@ TEST_P(DjangoDb, QueriesPerRequestAndTheNPlusOneSuspect) {
   EXPECT_EQ(bucket(orders, "5"), 0);
   EXPECT_EQ(bucket(orders, "10"), kOrders);
   EXPECT_EQ(bucket(customers, "0"), 0);
-  EXPECT_EQ(bucket(customers, "1"), kCustomers);
+  // One query each, two in a request that connected.
+  EXPECT_EQ(bucket(customers, "1"), kCustomers - customers_setup);
+  EXPECT_EQ(bucket(customers, "2"), kCustomers);
   EXPECT_EQ(agent.SumOf("db_client_operation_duration_seconds_count",
                         {{"service_name", service}, {"db_collection_name", "shop_customer"}}),
             kOrders * 5 + kCustomers)
@@ -157,7 +164,7 @@ TEST_P(DjangoDb, QueriesPerRequestAndTheNPlusOneSuspect) {
   ASSERT_NE(row, nullptr) << response.body;
   EXPECT_EQ((*row)["requests"], kOrders);
   EXPECT_DOUBLE_EQ((*row)["db_queries_per_request"].get<double>(),
-                   (kOrders * 6 + connection_setup) / kOrders)
+                   (kOrders * 6 + orders_setup) / kOrders)
       << response.body;
   EXPECT_GT((*row)["db_time_share"].get<double>(), 0.0);
   EXPECT_LE((*row)["db_time_share"].get<double>(), 1.0);
