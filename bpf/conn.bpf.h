@@ -45,6 +45,8 @@ static __always_inline __u64 open_conn(__u32 tgid, int fd, struct sock *sk, enum
   info.generation = next_generation();
   info.opened_ns = bpf_ktime_get_ns();
   info.role = role;
+  /* Accepted here: both directions start at a message boundary. */
+  info.fast = role == HL_ROLE_SERVER ? HL_FAST_ARMED : HL_FAST_UNARMED;
   if (bpf_map_update_elem(&conns, &key, &info, BPF_ANY)) {
     count(HL_CNT_LOST_MAP_FULL);
     return 0;

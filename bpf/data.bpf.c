@@ -23,6 +23,8 @@ const volatile __u32 targ_capture_bytes = 4096;
  * (agent/bpf/features.h); the verifier drops the branch not taken, and the
  * loader does not create the map of the other one. */
 const volatile bool targ_task_storage = true;
+/* The HTTP/1 fast path (include/hostlens/abi/http_fast.h); off with --no-http-fast-path. */
+const volatile bool targ_http_fast = true;
 
 #define MAX_TAIL_IOVECS 8
 
@@ -36,7 +38,8 @@ struct io_call {
   __u8 direction;
   __u8 role;
   __u8 active;
-  __u8 _pad[4];
+  __u8 fast; /* a connection the HTTP/1 fast path looks at: not a client's, not TLS */
+  __u8 _pad[3];
 };
 
 /* One slot per thread, in the task itself: cheaper than a hash map keyed by
@@ -64,6 +67,46 @@ struct {
   __type(key, __u32);
   __type(value, struct hl_data_event);
 } scratch SEC(".maps");
+
+/* A request the fast path is about to keep, built here (the stack is too small for its path). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct hl_http_pending);
+} pending_scratch SEC(".maps");
+
+/* What an exit program hands to fast_read_head through its tail call. */
+struct fast_call {
+  __u8 direction;
+  __u8 _pad[7];
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct fast_call);
+} fast_calls SEC(".maps");
+
+/* fast_read_head, the one program of the fast path's tail calls. */
+int fast_read_head(void *ctx);
+struct {
+  __uint(type, BPF_MAP_TYPE_PROG_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __array(values, int(void *));
+} fast_progs SEC(".maps") = {
+    .values = {[0] = (void *)&fast_read_head},
+};
+
+/* The fast-path decision's running state (struct hl_fast_scan says why it lives in a map). */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct hl_fast_scan);
+} fast_scan SEC(".maps");
 
 /* The connection behind (tgid, fd), following it now if it is a socket
  * older than the agent. Null for fds that are not followed sockets; the
@@ -123,6 +166,7 @@ static __always_inline int enter(int fd, __u64 buf, __u32 iovcnt, enum hl_syscal
   call.direction = direction;
   call.role = info->role;
   call.active = 1;
+  call.fast = targ_http_fast && info->role != HL_ROLE_CLIENT;
   if (!targ_task_storage) {
     if (bpf_map_update_elem(&io_calls_by_thread, &id, &call, BPF_ANY)) count(HL_CNT_LOST_MAP_FULL);
     return 0;
@@ -186,7 +230,199 @@ static __always_inline void copy_tail(struct hl_data_event *ev, const struct io_
     ev->tail_len = tail;
 }
 
-static __always_inline int exit_(long ret) {
+static __always_inline void count_fast(int outcome) {
+  __u32 key = outcome;
+  __u64 *value = bpf_map_lookup_elem(&fast_outcomes, &key);
+  if (value) *value += 1;
+}
+
+/* One compact record: the kept request `p`, and for HL_EV_HTTP_EXCHANGE its response. */
+static __always_inline void emit_fast(__u32 kind, const struct hl_http_pending *p, int fd,
+                                      __u16 status, __u64 response_bytes) {
+  struct hl_http_fast_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+  if (!ev) {
+    count(HL_CNT_LOST_RINGBUF);
+    return;
+  }
+  __u64 id = bpf_get_current_pid_tgid();
+  ev->hdr.kind = kind;
+  ev->hdr.tgid = id >> 32;
+  ev->hdr.tid = (__u32)id;
+  ev->hdr._pad = 0;
+  ev->hdr.ts_ns = bpf_ktime_get_ns();
+  ev->generation = p->generation;
+  ev->request_ts_ns = p->ts_ns;
+  ev->request_bytes = p->bytes;
+  ev->response_bytes = response_bytes;
+  ev->fd = fd;
+  ev->method = p->method;
+  ev->minor_version = p->minor_version;
+  ev->status = status;
+  ev->path_len = p->path_len;
+  ev->_pad = 0;
+  ev->_pad2 = 0;
+  __builtin_memcpy(ev->path, p->path, sizeof(ev->path));
+  bpf_ringbuf_submit(ev, data_wakeup_flags());
+}
+
+/* Whether the agent re-armed the connection since its last payload event: 1 yes, 0 no request,
+ * -1 a request older than the last payload event. The entry is taken either way. */
+static __always_inline int rearmed(const struct hl_conn_key *key, const struct hl_conn_info *info) {
+  struct hl_http_rearm *r = bpf_map_lookup_elem(&http_rearm, key);
+  if (!r) return 0;
+  int ok = r->generation == info->generation && (__u16)r->seq == info->seq ? 1 : -1;
+  bpf_map_delete_elem(&http_rearm, key);
+  return ok;
+}
+
+/* A payload goes out on a connection the fast path looks at: numbered, and the connection is no
+ * longer known to be at a message boundary (until the agent re-arms it). */
+static __always_inline void payload_out(struct hl_conn_info *info, struct hl_data_event *ev) {
+  info->fast = HL_FAST_UNARMED;
+  info->seq++;
+  ev->conn_seq = info->seq;
+}
+
+enum { FAST_PAYLOAD, FAST_CONSUMED, FAST_READ_HEAD, FAST_LENGTH_ONLY };
+
+/* The HTTP/1 fast path on a server connection (include/hostlens/abi/http_fast.h), before its
+ * head is read: whether the payload goes out, or the head is to be read (FAST_READ_HEAD, *scan
+ * begun). */
+static __always_inline int fast_before(__u64 id, const struct io_call *call,
+                                       struct hl_data_event *ev, __u8 direction,
+                                       struct hl_fast_scan *scan) {
+  struct hl_conn_key key = {.tgid = id >> 32, .fd = call->fd};
+  struct hl_conn_info *info = bpf_map_lookup_elem(&conns, &key);
+  if (!info || info->generation != call->generation) return FAST_PAYLOAD;
+  if (info->fast == HL_FAST_DRAINING) {
+    /* The rest of a response whose head went out: known by length, a boundary at its end. */
+    struct hl_http_pending *p = bpf_map_lookup_elem(&http_pending, &key);
+    if (direction == HL_DIR_EGRESS && p && p->generation == info->generation &&
+        ev->length <= p->remaining) {
+      p->remaining -= ev->length;
+      bool done = p->remaining == 0;
+      if (done) bpf_map_delete_elem(&http_pending, &key);
+      payload_out(info, ev);
+      info->fast = done ? HL_FAST_ARMED : HL_FAST_DRAINING;
+      return FAST_LENGTH_ONLY;
+    }
+    /* A request before the response ended, or a write past its end. */
+    bpf_map_delete_elem(&http_pending, &key);
+    if (direction == HL_DIR_INGRESS) count_fast(HL_FAST_PIPELINED);
+  } else if (direction == HL_DIR_INGRESS) {
+    if (info->fast == HL_FAST_PENDING) {
+      /* The next request before the kept one's response: pipelining. */
+      struct hl_http_pending *p = bpf_map_lookup_elem(&http_pending, &key);
+      if (p && p->generation == info->generation)
+        emit_fast(HL_EV_HTTP_REQUEST, p, call->fd, 0, 0);
+      bpf_map_delete_elem(&http_pending, &key);
+      count_fast(HL_FAST_PIPELINED);
+    } else {
+      int armed = info->fast == HL_FAST_ARMED ? 1 : rearmed(&key, info);
+      if (armed < 0) count_fast(HL_FAST_NOT_ARMED);
+      if (armed > 0) {
+        hl_fast_begin(scan, 1, 0);
+        return FAST_READ_HEAD;
+      }
+    }
+  } else if (info->fast == HL_FAST_PENDING) {
+    struct hl_http_pending *p = bpf_map_lookup_elem(&http_pending, &key);
+    if (p && p->generation == info->generation) {
+      if (call->syscall != HL_SYS_SENDFILE) {
+        hl_fast_begin(scan, 0, p->method);
+        return FAST_READ_HEAD;
+      }
+      emit_fast(HL_EV_HTTP_REQUEST, p, call->fd, 0, 0);
+      count_fast(HL_FAST_RESP_PIECES);
+    }
+    bpf_map_delete_elem(&http_pending, &key);
+  }
+  payload_out(info, ev);
+  return FAST_PAYLOAD;
+}
+
+/* After the head was read with `outcome`: keeps the request, or sends the exchange's compact
+ * record, or hands the kept request back before the payload. */
+static __always_inline int fast_after(const struct fast_call *fc, struct hl_data_event *ev,
+                                      struct hl_fast_scan *scan, int outcome) {
+  __u32 zero = 0;
+  struct hl_conn_key key = {.tgid = ev->hdr.tgid, .fd = ev->fd};
+  struct hl_conn_info *info = bpf_map_lookup_elem(&conns, &key);
+  if (!info || info->generation != ev->generation) return FAST_PAYLOAD;
+  if (fc->direction == HL_DIR_INGRESS) {
+    struct hl_http_pending *p = bpf_map_lookup_elem(&pending_scratch, &zero);
+    if (!p) return FAST_PAYLOAD;
+    __u32 path_len = scan->path_len;
+    if (path_len > HL_FAST_PATH_MAX) path_len = HL_FAST_PATH_MAX;
+    if (outcome == HL_FAST_COMPACT &&
+        bpf_probe_read_kernel(p->path, path_len, &ev->data[scan->path_off & (HL_FAST_HEAD_MAX - 1)]))
+      outcome = HL_FAST_REQ_TARGET;
+    if (outcome == HL_FAST_COMPACT) {
+      p->generation = info->generation;
+      p->ts_ns = ev->hdr.ts_ns;
+      p->bytes = ev->length;
+      p->method = scan->method;
+      p->minor_version = scan->minor;
+      p->path_len = path_len;
+      p->_pad = 0;
+      p->remaining = 0;
+      if (bpf_map_update_elem(&http_pending, &key, p, BPF_ANY) == 0) {
+        info->fast = HL_FAST_PENDING;
+        return FAST_CONSUMED;
+      }
+      outcome = HL_FAST_NO_ROOM;
+    }
+    count_fast(outcome);
+  } else if (info->fast == HL_FAST_PENDING) {
+    struct hl_http_pending *p = bpf_map_lookup_elem(&http_pending, &key);
+    if (p && p->generation == info->generation) {
+      if (outcome == HL_FAST_COMPACT) {
+        emit_fast(HL_EV_HTTP_EXCHANGE, p, ev->fd, scan->status, ev->length);
+        bpf_map_delete_elem(&http_pending, &key);
+        info->fast = HL_FAST_ARMED;
+        count_fast(HL_FAST_COMPACT);
+        return FAST_CONSUMED;
+      }
+      emit_fast(HL_EV_HTTP_REQUEST, p, ev->fd, 0, 0);
+      count_fast(outcome);
+      if (outcome == HL_FAST_RESP_PIECES && scan->head_len) {
+        /* The head went out whole, the body follows in later writes: followed to its end. */
+        p->remaining = scan->head_len + scan->cl - ev->length;
+        payload_out(info, ev);
+        info->fast = HL_FAST_DRAINING;
+        return FAST_PAYLOAD;
+      }
+    }
+    bpf_map_delete_elem(&http_pending, &key);
+  }
+  payload_out(info, ev);
+  return FAST_PAYLOAD;
+}
+
+/* Reads the head in the scratch event HL_FAST_STEP_BYTES at a time, one tail call per step (the
+ * verifier walks one step's loop, once), then finishes the exit program's work: the payload or
+ * the fast path's record. Not attached: reached from the exit programs through fast_progs. */
+SEC("tp")
+int fast_read_head(void *ctx) {
+  __u32 zero = 0;
+  struct fast_call *fc = bpf_map_lookup_elem(&fast_calls, &zero);
+  struct hl_data_event *ev = bpf_map_lookup_elem(&scratch, &zero);
+  struct hl_fast_scan *scan = bpf_map_lookup_elem(&fast_scan, &zero);
+  if (!fc || !ev || !scan) return 0;
+  int outcome = hl_fast_step(ev->data, ev->head_len, ev->length, scan);
+  if (outcome == HL_FAST_MORE) {
+    bpf_tail_call(ctx, &fast_progs, 0);
+    /* Only past the kernel's limit on chained tail calls, which a head of HL_FAST_HEAD_MAX does
+     * not reach. */
+    outcome = scan->request ? HL_FAST_REQ_TOO_LONG : HL_FAST_RESP_TOO_LONG;
+  }
+  if (fast_after(fc, ev, scan, outcome) == FAST_PAYLOAD) submit_data(ev);
+  return 0;
+}
+
+/* `direction`: the syscall's, a constant, so that each exit program holds only the decision of
+ * its direction (the verifier walks each decision's loop once per program). */
+static __always_inline int exit_(void *ctx, long ret, __u8 direction) {
   __u64 id = bpf_get_current_pid_tgid();
   struct io_call call = {}; /* 5.10's verifier refuses reads of uninitialized stack */
   if (!take_call(id, &call)) return 0;
@@ -196,6 +432,20 @@ static __always_inline int exit_(long ret) {
   struct hl_data_event *ev = bpf_map_lookup_elem(&scratch, &zero);
   if (!ev) return 0;
   fill_data_header(ev, id, call.generation, ret, call.fd, call.direction, call.role, call.syscall);
+
+  /* The fast path decides first: what it will do with the bytes says whether to copy them. */
+  int next = FAST_PAYLOAD;
+  struct hl_fast_scan *scan = 0;
+  struct fast_call *fc = 0;
+  if (targ_http_fast && call.fast && call.direction == direction) {
+    scan = bpf_map_lookup_elem(&fast_scan, &zero);
+    fc = bpf_map_lookup_elem(&fast_calls, &zero);
+    if (scan && fc) next = fast_before(id, &call, ev, direction, scan);
+  }
+  if (next == FAST_LENGTH_ONLY) {
+    submit_data(ev);
+    return 0;
+  }
 
   __u64 head = ret;
   if (head > targ_capture_bytes) head = targ_capture_bytes;
@@ -213,6 +463,12 @@ static __always_inline int exit_(long ret) {
   ev->head_len = head;
   copy_tail(ev, &call, ret, head);
 
+  if (next == FAST_READ_HEAD && scan && fc) {
+    fc->direction = direction;
+    bpf_tail_call(ctx, &fast_progs, 0);
+    /* Not reached unless fast_progs is empty: the head is not read, the payload goes out. */
+    if (fast_after(fc, ev, scan, HL_FAST_NO_ROOM) == FAST_CONSUMED) return 0;
+  }
   submit_data(ev);
   return 0;
 }
@@ -224,7 +480,7 @@ static __always_inline int exit_(long ret) {
     return enter((int)ctx->args[0], buf_expr, iovcnt_expr, syscall, direction); \
   }                                                                  \
   SEC("tp/syscalls/sys_exit_" #name)                                 \
-  int handle_##name##_exit(struct trace_event_raw_sys_exit *ctx) { return exit_(ctx->ret); }
+  int handle_##name##_exit(struct trace_event_raw_sys_exit *ctx) { return exit_(ctx, ctx->ret, direction); }
 
 ENTER(read, HL_SYS_READ, HL_DIR_INGRESS, ctx->args[1], 0)
 ENTER(write, HL_SYS_WRITE, HL_DIR_EGRESS, ctx->args[1], 0)

@@ -5,6 +5,7 @@
 #define HOSTLENS_BPF_MAPS_H
 
 #include "hostlens/abi/events.h"
+#include "hostlens/abi/http_fast.h"
 
 /* tgid -> hl_tracked; maintained by the kernel's fork/exec rules and by the
  * agent from its selectors. max_entries is set by the loader. */
@@ -86,6 +87,34 @@ struct {
   __type(key, __u64);
   __type(value, struct hl_tls_call);
 } tls_calls SEC(".maps");
+
+/* The HTTP/1 fast path (data.bpf.c): a request kept until its response, per connection. A plain
+ * hash: when it is full the request goes out as payload (outcome no_room), nothing is evicted.
+ * Entries go with their connection (close, the agent's Forget). */
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 16384);
+  __type(key, struct hl_conn_key);
+  __type(value, struct hl_http_pending);
+} http_pending SEC(".maps");
+
+/* Written by the agent when its parser is idle on a server connection the fast path left
+ * (hl_http_rearm); taken by the connection's next request. LRU: a request for a connection that
+ * closed first just ages out. */
+struct {
+  __uint(type, BPF_MAP_TYPE_LRU_HASH);
+  __uint(max_entries, 16384);
+  __type(key, struct hl_conn_key);
+  __type(value, struct hl_http_rearm);
+} http_rearm SEC(".maps");
+
+/* Per-CPU count of each enum hl_fast_outcome. */
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, HL_FAST_OUTCOME_MAX);
+  __type(key, __u32);
+  __type(value, __u64);
+} fast_outcomes SEC(".maps");
 
 static __always_inline void count(enum hl_counter which) {
   __u32 key = which;

@@ -6,7 +6,7 @@ set -euo pipefail
 fuzzer=$1
 seconds=${2:-20}
 name=$(basename "$fuzzer" _fuzzer)
-seeds=tests/fixtures/$name
+seeds=tests/fixtures/${name%_fast}  # the fast-path decision reads the HTTP/1 captures
 corpus=$(mktemp -d)
 trap 'rm -rf "$corpus"' EXIT
 [ -d "$seeds" ] && cp "$seeds"/* "$corpus"/ 2>/dev/null || true

@@ -42,6 +42,10 @@ metrics::Collector SelfCollector(Stages& s) {
             // Entries the JSON APIs could not keep, under the API's path.
             in.series_limited["/api/v1/slow-queries"] = s.slow_queries.evicted();
             in.series_limited["/api/v1/routes"] = s.route_stats.dropped();
+            if (s.options.http_fast_path) {
+              const auto fast = s.probes.ReadFastOutcomes();
+              in.http_fast_path.assign(fast.begin(), fast.end());
+            }
             for (auto& f : metrics::CollectSelfMetrics(in)) families.push_back(std::move(f));
             return families;
           }};

@@ -52,6 +52,13 @@ std::function<std::string()> StatusJson(Stages& s) {
       if (const char* name = metrics::EventKindName(kind)) in.events[name] = s.event_counters.events(kind);
     }
     for (const auto& [reason, count] : s.Losses().ByReason()) in.lost[reason] = count;
+    in.http_fast_path = s.options.http_fast_path;
+    if (in.http_fast_path) {
+      const auto fast = s.probes.ReadFastOutcomes();
+      for (uint32_t i = 0; i < fast.size(); ++i) {
+        if (const char* name = metrics::FastOutcomeName(i)) in.http_fast_path_outcomes[name] = fast[i];
+      }
+    }
     return server::RenderStatus(std::move(in));
   };
 }

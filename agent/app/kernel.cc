@@ -15,6 +15,7 @@ bpf::ProbeConfig ProbeConfigOf(const config::Options& options) {
   probe_config.ring_buffer_bytes = options.ring_buffer_bytes;
   probe_config.max_tracked_processes = options.max_tracked_processes;
   probe_config.capture_bytes = options.capture_bytes;
+  probe_config.http_fast_path = options.http_fast_path;
   probe_config.without_features = options.without_kernel_features;
   // With no selector every new process is a candidate; an exe selector needs exec events too.
   probe_config.exec_pending = options.selectors.empty();

@@ -23,6 +23,9 @@ class KernelConnectionMap : public conn::KernelConnections {
     probes_.IgnoreConnection(tgid, fd, generation, /*tls_too=*/true);
   }
   void Forget(uint32_t tgid, int32_t fd) override { probes_.ForgetConnection(tgid, fd); }
+  void RearmHttpFast(uint32_t tgid, int32_t fd, uint64_t generation, uint32_t seq) override {
+    probes_.RearmHttpFast(tgid, fd, generation, seq);
+  }
 
  private:
   bpf::Probes& probes_;

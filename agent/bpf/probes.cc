@@ -94,6 +94,7 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
   if (!probes->data_) return DescribeBpfFailure("open BPF object data", -errno);
   probes->data_->rodata->targ_capture_bytes = config.capture_bytes;
   probes->data_->rodata->targ_task_storage = choice.task_storage;
+  probes->data_->rodata->targ_http_fast = config.http_fast_path;
   // Only the map of the variant kept: a kernel without task storage cannot create io_calls.
   bpf_map__set_autocreate(choice.task_storage ? probes->data_->maps.io_calls_by_thread
                                               : probes->data_->maps.io_calls,
@@ -181,6 +182,26 @@ void Probes::IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation, bo
 void Probes::ForgetConnection(uint32_t tgid, int32_t fd) {
   hl_conn_key key{tgid, fd};
   bpf_map_delete_elem(bpf_map__fd(process_->maps.conns), &key);
+  bpf_map_delete_elem(bpf_map__fd(process_->maps.http_pending), &key);
+}
+
+void Probes::RearmHttpFast(uint32_t tgid, int32_t fd, uint64_t generation, uint32_t seq) {
+  hl_conn_key key{tgid, fd};
+  hl_http_rearm value{generation, seq, 0};
+  bpf_map_update_elem(bpf_map__fd(process_->maps.http_rearm), &key, &value, BPF_ANY);
+}
+
+std::array<uint64_t, HL_FAST_OUTCOME_MAX> Probes::ReadFastOutcomes() const {
+  std::array<uint64_t, HL_FAST_OUTCOME_MAX> out{};
+  const int map = bpf_map__fd(process_->maps.fast_outcomes);
+  const int cpus = libbpf_num_possible_cpus();
+  if (cpus <= 0) return out;
+  std::vector<uint64_t> values(static_cast<size_t>(cpus));
+  for (uint32_t i = 0; i < HL_FAST_OUTCOME_MAX; ++i) {
+    if (bpf_map_lookup_elem(map, &i, values.data()) != 0) continue;
+    for (uint64_t v : values) out[i] += v;
+  }
+  return out;
 }
 
 void Probes::DetachAll() { links_->DestroyAll(); }

@@ -13,6 +13,7 @@
 #include "agent/bpf/features.h"
 #include "agent/bpf/link_set.h"
 #include "hostlens/abi/events.h"
+#include "hostlens/abi/http_fast.h"
 
 struct hl_process;
 struct hl_sockets;
@@ -33,6 +34,7 @@ struct ProbeConfig {
   uint32_t ring_buffer_bytes = 8u << 20;
   uint32_t max_tracked_processes = 65536;
   uint32_t capture_bytes = 4096;  // head of each socket read/write, <= HL_CAPTURE_MAX
+  bool http_fast_path = true;     // include/hostlens/abi/http_fast.h
   // Features to do without even where the kernel has them (--without-kernel-feature).
   std::set<std::string> without_features;
 };
@@ -95,6 +97,10 @@ class Probes {
   // `tls_too`: the TLS plaintext as well (else only the socket payloads, e.g. the ciphertext).
   void IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation, bool tls_too = false);
   void ForgetConnection(uint32_t tgid, int32_t fd);
+  // The agent's HTTP/1 parser is idle on the connection after its payload event `seq`.
+  void RearmHttpFast(uint32_t tgid, int32_t fd, uint64_t generation, uint32_t seq);
+  // The HTTP/1 fast path's outcomes summed over CPUs, indexed by enum hl_fast_outcome.
+  std::array<uint64_t, HL_FAST_OUTCOME_MAX> ReadFastOutcomes() const;
 
   // BPF-side loss counters summed over CPUs, indexed by enum hl_counter.
   std::array<uint64_t, HL_CNT_MAX> ReadCounters() const;

@@ -69,6 +69,9 @@ class CommandLine {
     capture_literals_option_ =
         app_.add_flag("--capture-literals", capture_literals_,
                       "Keep SQL text as sent, literals included, in /api/v1/slow-queries");
+    no_http_fast_path_option_ = app_.add_flag(
+        "--no-http-fast-path", no_http_fast_path_,
+        "Send every HTTP/1 payload to the agent instead of one compact record per exchange");
   }
 
   // Throws what CLI11 throws: CallForHelp, CallForVersion, ParseError.
@@ -228,6 +231,7 @@ class CommandLine {
     // Given at all, the flag wins over the file both ways: --capture-literals=false turns off
     // the file's capture_literals: true.
     if (capture_literals_option_->count() > 0) options->capture_literals = capture_literals_;
+    if (no_http_fast_path_option_->count() > 0) options->http_fast_path = !no_http_fast_path_;
     return {};
   }
 
@@ -237,6 +241,8 @@ class CommandLine {
       slow_query_threshold_, without_kernel_feature_;
   bool capture_literals_ = false;
   CLI::Option* capture_literals_option_ = nullptr;
+  bool no_http_fast_path_ = false;
+  CLI::Option* no_http_fast_path_option_ = nullptr;
 };
 
 // Library messages (CLI11, regex, yaml-cpp) and user-typed paths could carry line breaks.

@@ -64,6 +64,9 @@ struct Options {
   // Keep SQL text as sent (literals included) for /api/v1/slow-queries' sample_sql. Off by
   // default: no literal leaves the host unless asked for.
   bool capture_literals = false;
+  // The kernel's HTTP/1 fast path (include/hostlens/abi/http_fast.h): one compact record per
+  // simple exchange on a server connection instead of its payloads.
+  bool http_fast_path = true;
   // Kernel BPF features to do without even where the kernel has them, so that their fallbacks
   // can be tested (and used) anywhere: names from bpf::OptionalKernelFeatures().
   std::set<std::string> without_kernel_features;

@@ -161,6 +161,7 @@ void ConnectionTable::OnData(const hl_data_event& event, std::string_view head,
   if (conn->protocol == Protocol::kIgnored) return;
   if (conn->protocol == Protocol::kUndetected) {
     Detect(*conn, event, head, tail);
+    MaybeRearmHttpFast(*conn, event);
     return;
   }
   http1::Segment segment;
@@ -172,6 +173,7 @@ void ConnectionTable::OnData(const hl_data_event& event, std::string_view head,
     FeedDb(*conn, event.direction, segment);
   } else {
     Feed(*conn, event.direction, segment);
+    MaybeRearmHttpFast(*conn, event);
   }
 }
 
@@ -237,12 +239,7 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
     first = conn.first_bytes;
   }
   if (request_direction && http1::LooksLikeRequest(first)) {
-    const Role by_content = ingress ? Role::kServer : Role::kClient;
-    if (conn.role == Role::kUnknown) conn.role = by_content;
-    conn.protocol = Protocol::kHttp1;
-    conn.http = std::make_unique<http1::Stream>(
-        conn.role == Role::kServer ? http1::Role::kServer : http1::Role::kClient);
-    sink_.OnHttpDetected(conn);
+    StartHttp(conn, ingress ? Role::kServer : Role::kClient);
     auto pending = std::move(conn.pending);
     conn.first_bytes.clear();
     for (const auto& p : pending) {
@@ -304,6 +301,77 @@ void ConnectionTable::Detect(Connection& conn, const hl_data_event& event, std::
     ++stats_.ignored;
     StopCopying(conn);
   }
+}
+
+void ConnectionTable::StartHttp(Connection& conn, Role role) {
+  if (conn.role == Role::kUnknown) conn.role = role;
+  conn.protocol = Protocol::kHttp1;
+  conn.http = std::make_unique<http1::Stream>(
+      conn.role == Role::kServer ? http1::Role::kServer : http1::Role::kClient);
+  conn.fast_rearms_left = kFastRearms;
+  sink_.OnHttpDetected(conn);
+}
+
+namespace {
+
+std::string_view FastMethodName(uint8_t method) {
+  switch (method) {
+    case HL_HTTP_GET: return "GET";
+    case HL_HTTP_HEAD: return "HEAD";
+    case HL_HTTP_POST: return "POST";
+    case HL_HTTP_PUT: return "PUT";
+    case HL_HTTP_DELETE: return "DELETE";
+    case HL_HTTP_PATCH: return "PATCH";
+    case HL_HTTP_OPTIONS: return "OPTIONS";
+    default: return {};
+  }
+}
+
+}  // namespace
+
+void ConnectionTable::OnHttpFast(const hl_http_fast_event& event) {
+  Connection* conn = Find(event.hdr.tgid, event.fd, event.generation);
+  const std::string_view method = FastMethodName(event.method);
+  if (!conn || method.empty() || event.path_len == 0 || event.path_len > HL_FAST_PATH_MAX) {
+    ++stats_.unmatched_data;
+    return;
+  }
+  conn->last_activity_ns = event.hdr.ts_ns;
+  conn->last_tid = event.hdr.tid;
+  if (conn->protocol == Protocol::kUndetected) {
+    // The kernel only keeps requests on server connections at a message boundary: the first
+    // request of one accepted after the agent started, or one the agent re-armed.
+    conn->pending.clear();
+    conn->first_bytes.clear();
+    StartHttp(*conn, Role::kServer);
+  }
+  if (conn->protocol != Protocol::kHttp1 || !conn->http) return;
+  http1::Request request;
+  request.method = method;
+  request.target.assign(event.path, event.path_len);
+  request.minor_version = event.minor_version;
+  request.first_byte_ns = event.request_ts_ns;
+  request.last_byte_ns = event.request_ts_ns;
+  if (event.hdr.kind == HL_EV_HTTP_REQUEST) {
+    conn->http->OnCompleteRequest(std::move(request));
+    return;
+  }
+  conn->fast_rearms_left = kFastRearms;
+  http1::Exchange exchange;
+  exchange.request = std::move(request);
+  exchange.response.status = event.status;
+  exchange.response.first_byte_ns = event.hdr.ts_ns;
+  exchange.response.last_byte_ns = event.hdr.ts_ns;
+  sink_.OnHttpExchange(*conn, exchange);
+}
+
+void ConnectionTable::MaybeRearmHttpFast(Connection& conn, const hl_data_event& event) {
+  if (event.conn_seq == 0 || conn.fast_rearms_left <= 0 || conn.role != Role::kServer ||
+      conn.tls_plaintext || conn.protocol != Protocol::kHttp1 || !conn.http->idle()) {
+    return;
+  }
+  --conn.fast_rearms_left;
+  kernel_.RearmHttpFast(conn.tgid, conn.fd, conn.generation, event.conn_seq);
 }
 
 void ConnectionTable::Drain(Connection& conn) {

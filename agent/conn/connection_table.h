@@ -17,6 +17,7 @@
 #include "agent/conn/endpoint.h"
 #include "agent/protocols/http1/stream.h"
 #include "hostlens/abi/events.h"
+#include "hostlens/abi/http_fast.h"
 
 namespace hostlens::conn {
 
@@ -68,6 +69,9 @@ struct Connection {
   // PostgreSQL or MySQL that negotiated TLS in front of the agent: the first plaintext must be
   // the client's StartupMessage or handshake response, else the TLS probes came too late.
   bool tls_start_expected = false;
+  // Times left to re-arm the kernel's HTTP/1 fast path after its payloads; refilled by each
+  // compact record, so a connection that never takes it stops asking.
+  int fast_rearms_left = 0;
 };
 
 // Where the connection table's results go (metrics, later the per-request
@@ -105,6 +109,10 @@ class KernelConnections {
     Ignore(tgid, fd, generation);
   }
   virtual void Forget(uint32_t tgid, int32_t fd) = 0;
+  // The parser is idle on this HTTP server connection after the payload event numbered `seq`:
+  // the kernel may take the fast path again from the next request if nothing went out since.
+  virtual void RearmHttpFast(uint32_t /*tgid*/, int32_t /*fd*/, uint64_t /*generation*/,
+                             uint32_t /*seq*/) {}
 };
 
 // Written by the event loop, read by scrapes.
@@ -151,6 +159,8 @@ class ConnectionTable {
  public:
   using ServiceOf = std::function<std::string(uint32_t tgid)>;
   static constexpr size_t kDefaultMaxConnections = 262144;
+  // Re-arms of the fast path a connection gets between two compact records.
+  static constexpr int kFastRearms = 4;
 
   ConnectionTable(ServiceOf service_of, KernelConnections& kernel, ConnectionSink& sink,
                   size_t max_connections = kDefaultMaxConnections, DbStreamOptions db_options = {});
@@ -159,6 +169,9 @@ class ConnectionTable {
   void OnClose(const hl_conn_event& event);
   // head: the captured first bytes, tail: the captured last bytes.
   void OnData(const hl_data_event& event, std::string_view head, std::string_view tail);
+  // A record of the kernel's HTTP/1 fast path: a whole exchange, or a kept request whose response
+  // goes out as payload.
+  void OnHttpFast(const hl_http_fast_event& event);
   void OnProcessExit(uint32_t tgid, uint64_t ts_ns);
 
   size_t size() const { return connections_.size(); }  // event-loop thread only
@@ -173,6 +186,9 @@ class ConnectionTable {
   void Detect(Connection& conn, const hl_data_event& event, std::string_view head,
               std::string_view tail);
   void Feed(Connection& conn, uint8_t direction, const protocols::http1::Segment& segment);
+  // The connection becomes HTTP/1 with `role` (Detect's verdict, or the kernel's fast path).
+  void StartHttp(Connection& conn, Role role);
+  void MaybeRearmHttpFast(Connection& conn, const hl_data_event& event);
   void Drain(Connection& conn);
   void StartDb(Connection& conn, DbSystem system);
   // The first plaintext from the TLS probes: what the ciphertext decided is undone.

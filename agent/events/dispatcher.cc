@@ -92,6 +92,16 @@ void Dispatcher::Handle(const void* data, size_t size) {
       }
       break;
     }
+    case HL_EV_HTTP_EXCHANGE:
+    case HL_EV_HTTP_REQUEST: {
+      if (!processes_.IsTracked(static_cast<int>(header.tgid))) {
+        counters_.CountIgnored();
+        return;
+      }
+      hl_http_fast_event e;
+      if ((ok = Decode(data, size, &e))) connections_.OnHttpFast(e);
+      break;
+    }
     case HL_EV_DATA:
       if (!processes_.IsTracked(static_cast<int>(header.tgid))) {
         counters_.CountIgnored();

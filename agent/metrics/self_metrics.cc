@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "agent/metrics/metric_families.h"
+#include "hostlens/abi/http_fast.h"
 
 namespace hostlens::metrics {
 
@@ -16,6 +17,8 @@ const char* EventKindName(uint32_t kind) {
     case HL_EV_CONN_CLOSE: return "connection_close";
     case HL_EV_DATA: return "data";
     case HL_EV_PROC_CODE_MAPPED: return "process_code_mapped";
+    case HL_EV_HTTP_EXCHANGE: return "http_exchange";
+    case HL_EV_HTTP_REQUEST: return "http_request";
     default: return nullptr;
   }
 }
@@ -113,7 +116,47 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
     AddSample(&limited, {{"family", family}}, static_cast<double>(count));
   }
   out.push_back(std::move(limited));
+
+  if (!input.http_fast_path.empty()) {
+    prometheus::MetricFamily fast = MakeFamily(
+        "hostlens_http_fast_path_total",
+        "HTTP/1 exchanges on server connections the kernel looked at, by outcome: compact (sent "
+        "as one record instead of its payloads) or why the payloads went out (each counted once "
+        "per decision; the agent parses those itself, so nothing is lost either way).",
+        MetricType::Counter);
+    for (uint32_t i = 0; i < input.http_fast_path.size(); ++i) {
+      if (const char* name = FastOutcomeName(i)) {
+        AddSample(&fast, {{"outcome", name}}, static_cast<double>(input.http_fast_path[i]));
+      }
+    }
+    out.push_back(std::move(fast));
+  }
   return out;
+}
+
+const char* FastOutcomeName(uint32_t outcome) {
+  switch (outcome) {
+    case HL_FAST_COMPACT: return "compact";
+    case HL_FAST_NOT_ARMED: return "rearm_stale";
+    case HL_FAST_REQ_INCOMPLETE: return "request_incomplete";
+    case HL_FAST_REQ_EXTRA: return "request_extra_bytes";
+    case HL_FAST_REQ_METHOD: return "request_method";
+    case HL_FAST_REQ_TARGET: return "request_target";
+    case HL_FAST_REQ_CHUNKED: return "request_chunked";
+    case HL_FAST_REQ_EXPECT: return "request_expect";
+    case HL_FAST_REQ_UPGRADE: return "request_upgrade";
+    case HL_FAST_REQ_MALFORMED: return "request_malformed";
+    case HL_FAST_REQ_TOO_LONG: return "request_too_long";
+    case HL_FAST_PIPELINED: return "pipelined";
+    case HL_FAST_RESP_PIECES: return "response_in_pieces";
+    case HL_FAST_RESP_EXTRA: return "response_extra_bytes";
+    case HL_FAST_RESP_FRAMING: return "response_framing";
+    case HL_FAST_RESP_STATUS: return "response_status";
+    case HL_FAST_RESP_MALFORMED: return "response_malformed";
+    case HL_FAST_RESP_TOO_LONG: return "response_too_long";
+    case HL_FAST_NO_ROOM: return "no_room";
+    default: return nullptr;
+  }
 }
 
 }  // namespace hostlens::metrics

@@ -96,12 +96,18 @@ struct SelfMetricsInput {
   std::map<std::string, uint64_t> db_commands_unanswered;
   // family -> label sets redirected to "__other__" by a series cap
   std::map<std::string, uint64_t> series_limited;
+  // The kernel's HTTP/1 fast path, by enum hl_fast_outcome; empty when it is off.
+  std::vector<uint64_t> http_fast_path;
 };
+
+// The outcome label of hostlens_http_fast_path_total for an enum hl_fast_outcome.
+const char* FastOutcomeName(uint32_t outcome);
 
 // hostlens_build_info, hostlens_events_lost_total, hostlens_tracked_processes,
 // hostlens_tracked_connections, hostlens_parser_resyncs_total,
 // hostlens_db_commands_unanswered_total, hostlens_connections_evicted_total,
-// hostlens_connections_not_decoded_total, hostlens_series_limited_total.
+// hostlens_connections_not_decoded_total, hostlens_series_limited_total,
+// hostlens_http_fast_path_total.
 std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput& input);
 
 }  // namespace hostlens::metrics

@@ -43,6 +43,11 @@ std::string RenderStatus(StatusInput input) {
         {"processes", processes}}},
       {"events_total", input.events},
       {"events_lost_total", input.lost},
+      {"http_fast_path",
+       {{"enabled", input.http_fast_path},
+        {"outcomes", input.http_fast_path_outcomes.empty()
+                         ? json::object()
+                         : json(input.http_fast_path_outcomes)}}},
   };
   // Replace, not throw, on invalid UTF-8 (exe paths are bytes).
   return body.dump(2, ' ', false, json::error_handler_t::replace) + "\n";

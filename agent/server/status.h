@@ -39,6 +39,9 @@ struct StatusInput {
   std::vector<StatusProcess> processes;
   std::map<std::string, uint64_t> events;  // by kind
   std::map<std::string, uint64_t> lost;    // by reason
+  // The kernel's HTTP/1 fast path: whether it is on, and its outcomes so far.
+  bool http_fast_path = false;
+  std::map<std::string, uint64_t> http_fast_path_outcomes;
 };
 
 // Processes listed in full at most; the count is always exact.

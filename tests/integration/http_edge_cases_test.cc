@@ -25,7 +25,8 @@ constexpr char kServerCount[] = "http_server_request_duration_seconds_count";
 std::string Excerpt(Agent& agent) {
   return MetricsExcerpt(agent,
                         {"http_server_request_duration_seconds_count", "hostlens_events_lost_total",
-                         "hostlens_events_total", "hostlens_tracked"});
+                         "hostlens_events_total", "hostlens_tracked",
+                         "hostlens_http_fast_path_total"});
 }
 
 struct Response {
@@ -140,6 +141,10 @@ class HttpEdgeCases : public ::testing::Test {
     return agent_->SumOf(kServerCount, {{"service_name", service_}, {"http_route", route}});
   }
   double Total() { return agent_->SumOf(kServerCount, {{"service_name", service_}}); }
+  // Exchanges the kernel's HTTP/1 fast path sent compact, or declined for `outcome`.
+  double FastPath(const std::string& outcome) {
+    return agent_->SumOf("hostlens_http_fast_path_total", {{"outcome", outcome}});
+  }
 
   // The exchange under test counted once under (method, route, status) and
   // under nothing else, and the /after request on the same connection once.
@@ -168,6 +173,8 @@ TEST_F(HttpEdgeCases, ChunkedResponseCountedOnceWhileTheConnectionStaysOpen) {
   EXPECT_EQ(Settle([&] { return Count("GET", "/chunked", "200"); }, 1), 1) << Excerpt(*agent_);
   ASSERT_TRUE(conn.Send(kAfter));
   ASSERT_EQ(conn.Read().status, 200);
+  // The kept request goes to the agent's parser before the chunked response.
+  EXPECT_EQ(FastPath("response_framing"), 1) << Excerpt(*agent_);
   ExpectCountedOnce("GET", "/chunked", "200");
 }
 
@@ -182,6 +189,8 @@ TEST_F(HttpEdgeCases, HeadResponseHasNoBodyDespiteItsContentLength) {
   const Response after = conn.Read();
   ASSERT_EQ(after.status, 200) << after.head;
   ASSERT_EQ(after.body, "after\n");
+  // A response to HEAD ends with its head: one compact record.
+  EXPECT_EQ(Settle([&] { return FastPath("compact"); }, 1), 1) << Excerpt(*agent_);
   ExpectCountedOnce("HEAD", "/head", "200");
 }
 
@@ -192,6 +201,7 @@ TEST_F(HttpEdgeCases, NoContentResponseThenTheNextRequestOnTheConnection) {
   ASSERT_EQ(conn.Read().status, 204);
   ASSERT_TRUE(conn.Send(kAfter));
   ASSERT_EQ(conn.Read().body, "after\n");
+  EXPECT_EQ(Settle([&] { return FastPath("compact"); }, 1), 1) << Excerpt(*agent_);
   ExpectCountedOnce("GET", "/empty", "204");
 }
 
@@ -211,6 +221,7 @@ TEST_F(HttpEdgeCases, ExpectContinueCountsTheFinalResponseOnly) {
   ASSERT_EQ(final_response.body, "received 1000\n");
   ASSERT_TRUE(conn.Send(kAfter));
   ASSERT_EQ(conn.Read().body, "after\n");
+  EXPECT_EQ(FastPath("request_expect"), 1) << Excerpt(*agent_);
   ExpectCountedOnce("POST", "/upload", "201");
 }
 
@@ -230,6 +241,8 @@ TEST_F(HttpEdgeCases, RequestWrittenOneByteAtATime) {
   ASSERT_EQ(response.body, "ok\n");
   ASSERT_TRUE(conn.Send(kAfter));
   ASSERT_EQ(conn.Read().body, "after\n");
+  // Declined at the first byte; the connection is then the parser's until it is re-armed.
+  EXPECT_EQ(FastPath("request_incomplete"), 1) << Excerpt(*agent_);
   ExpectCountedOnce("GET", "/bytewise", "200");
 }
 
@@ -249,6 +262,7 @@ TEST_F(HttpEdgeCases, RequestWithSixteenKilobytesOfHeaders) {
   ASSERT_EQ(response.body, "headers " + std::to_string(kFillers + 1) + "\n");
   ASSERT_TRUE(conn.Send(kAfter));
   ASSERT_EQ(conn.Read().body, "after\n");
+  EXPECT_EQ(FastPath("request_too_long"), 1) << Excerpt(*agent_);
   ExpectCountedOnce("GET", "/big-headers", "200");
 }
 

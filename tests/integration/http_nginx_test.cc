@@ -26,7 +26,13 @@ std::string Excerpt(Agent& agent) {
       agent,
       {"http_server_request_duration_seconds_count", "http_client_request_duration_seconds_count",
        "hostlens_events_lost_total", "hostlens_events_total", "hostlens_tracked",
-       "hostlens_series_limited_total", "hostlens_connections_evicted_total"});
+       "hostlens_series_limited_total", "hostlens_connections_evicted_total",
+       "hostlens_http_fast_path_total"});
+}
+
+// Exchanges the kernel's HTTP/1 fast path sent as one compact record, or declined for `outcome`.
+double FastPath(Agent& agent, const std::string& outcome) {
+  return agent.SumOf("hostlens_http_fast_path_total", {{"outcome", outcome}});
 }
 
 // nginx's server block: a loopback port and a Unix socket, a short reply and static files sent
@@ -116,6 +122,23 @@ TEST_F(HttpNginx, KeepAliveLoadCountsEveryRequestAndLosesNothing) {
       << Excerpt(*agent_) << ab.output;
   EXPECT_EQ(agent_->SumOf(kServerCount, {{"service_name", "nginx"}}), completed)
       << Excerpt(*agent_);
+  // Every one of them one request per read and one response per write: all compact.
+  EXPECT_EQ(FastPath(*agent_, "compact"), completed) << Excerpt(*agent_);
+  ExpectNoEventsLost();
+}
+
+// The same load with the fast path off: every payload goes to the agent, the counts are the same.
+TEST_F(HttpNginx, KeepAliveLoadCountsTheSameWithoutTheFastPath) {
+  ASSERT_NO_FATAL_FAILURE(StartAgentOnNginx({"--no-http-fast-path"}));
+  auto ab = RunCommand("timeout 180 ab -q -k -s 30 -n 5000 -c 16 " + Url("/hello"));
+  ASSERT_EQ(ab.exit_code, 0) << ab.output;
+  const long completed = AbField(ab.output, "Complete requests");
+  EXPECT_EQ(completed, 5000) << ab.output;
+  EXPECT_EQ(Settle([&] { return ServerCount("/hello"); }, completed), completed)
+      << Excerpt(*agent_) << ab.output;
+  EXPECT_EQ(agent_->SumOf("hostlens_events_total", {{"kind", "http_exchange"}}), 0)
+      << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf("hostlens_http_fast_path_total", {}), 0) << Excerpt(*agent_);
   ExpectNoEventsLost();
 }
 
@@ -147,6 +170,10 @@ TEST_F(HttpNginx, StaticFileSentWithSendfileCountsEveryRequest) {
       << Excerpt(*agent_) << ab.output;
   EXPECT_EQ(agent_->SumOf(kServerCount, {{"service_name", "nginx"}}), completed)
       << Excerpt(*agent_);
+  // The head is written alone, the body follows with sendfile: each response in pieces, handed
+  // back to the agent's parser.
+  EXPECT_EQ(FastPath(*agent_, "response_in_pieces"), completed) << Excerpt(*agent_);
+  EXPECT_EQ(FastPath(*agent_, "compact"), 0) << Excerpt(*agent_);
   ExpectNoEventsLost();
 }
 

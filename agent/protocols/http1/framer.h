@@ -58,6 +58,8 @@ class Framer {
   void OnPeerSegment() { peer_spoke_ = true; }
 
   bool stopped() const { return state_ == State::kStopped; }
+  // Between messages, nothing buffered.
+  bool idle() const { return state_ == State::kIdle && head_buf_.empty(); }
   // Losses of sync and dropped malformed messages.
   uint64_t resyncs() const { return resyncs_; }
   uint64_t inferred_ends() const { return inferred_ends_; }

@@ -33,6 +33,8 @@ class Matcher {
   std::vector<Exchange> TakeExchanges();
 
   size_t outstanding() const { return pending_.size(); }
+  // No request waiting and no response to skip.
+  bool idle() const { return pending_.empty() && responses_to_skip_ == 0; }
   uint64_t evicted_requests() const { return evicted_requests_; }
   uint64_t unmatched_responses() const { return unmatched_responses_; }
   uint64_t lost_responses() const { return lost_responses_; }

@@ -23,6 +23,14 @@ void Stream::OnClose(uint64_t /*ts_ns*/) {
   requests_.OnClose(this);
 }
 
+void Stream::OnCompleteRequest(Request request) {
+  if (closed_ || upgraded_) return;
+  responses_.OnPeerSegment();
+  const uint64_t last_byte_ns = request.last_byte_ns;
+  matcher_.AddRequest(std::move(request));
+  matcher_.EndLastRequest(last_byte_ns);
+}
+
 StreamStats Stream::stats() const {
   StreamStats stats;
   stats.resyncs = resyncs();

@@ -24,6 +24,15 @@ class Stream : private FramerListener {
   // with its final response (its request's body may still be arriving).
   std::vector<Exchange> TakeExchanges() { return matcher_.TakeExchanges(); }
 
+  // A whole request read elsewhere (the kernel's fast path kept it, then its response did not
+  // take the fast path): queued as if its bytes had been parsed here, at a message boundary.
+  void OnCompleteRequest(Request request);
+  // Both directions between messages and no request waiting: the next bytes start a message.
+  bool idle() const {
+    return !closed_ && !upgraded_ && requests_.idle() && responses_.idle() &&
+           matcher_.idle();
+  }
+
   // After "101 Switching Protocols" (or a 2xx to CONNECT) nothing more is parsed as HTTP.
   bool upgraded() const { return upgraded_; }
   // Upgraded, and the request asked for websocket.

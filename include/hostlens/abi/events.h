@@ -22,7 +22,9 @@ enum hl_event_kind {
   HL_EV_CONN_CLOSE = 6,
   HL_EV_DATA = 7,
   HL_EV_PROC_CODE_MAPPED = 8, /* a tracked process mapped a file executable (a library) */
-  HL_EV_KIND_MAX = 9,
+  HL_EV_HTTP_EXCHANGE = 9, /* the HTTP/1 fast path: struct hl_http_fast_event (http_fast.h) */
+  HL_EV_HTTP_REQUEST = 10,
+  HL_EV_KIND_MAX = 11,
 };
 
 struct hl_event_header {
@@ -137,7 +139,9 @@ struct hl_data_event {
   __u8 _pad;
   __u16 head_len;
   __u16 tail_len;
-  __u32 _pad2;
+  /* The connection's count of payload events (hl_conn_info.seq, low 16 bits) on HTTP server
+   * connections: the agent re-arms the fast path with the count it has seen. */
+  __u32 conn_seq;
   __u8 data[HL_CAPTURE_MAX + HL_TAIL_LEN];
 };
 #define HL_DATA_EVENT_FIXED_SIZE __builtin_offsetof(struct hl_data_event, data)
@@ -173,7 +177,26 @@ struct hl_conn_info {
   /* set by the TLS probes once they saw plaintext here: socket payloads are ciphertext, skipped */
   __u8 tls;
   __u8 tls_ignored; /* set by the agent: the TLS plaintext is not a protocol it parses either */
-  __u8 _pad[4];
+  __u8 fast;        /* enum hl_fast_conn: the HTTP/1 fast path's state (http_fast.h) */
+  __u8 _pad;
+  __u16 seq;        /* payload events sent (HTTP server connections) */
+};
+
+/* hl_conn_info.fast */
+enum hl_fast_conn {
+  HL_FAST_UNARMED = 0, /* payloads go out; the agent may re-arm (http_rearm map) */
+  HL_FAST_ARMED = 1,   /* both directions at a message boundary */
+  HL_FAST_PENDING = 2, /* a request is kept (http_pending map) until its response */
+  HL_FAST_DRAINING = 3, /* the rest of a response whose head went out: its writes are sent by
+                           length only, and its end is a message boundary again */
+};
+
+/* http_rearm map: key struct hl_conn_key. The agent's parser is idle after the payload event
+ * whose conn_seq is `seq`: if none went out since, the connection is at a boundary again. */
+struct hl_http_rearm {
+  __u64 generation;
+  __u32 seq;
+  __u32 _pad;
 };
 
 /* Per-CPU counters: index = enum hl_counter. */
