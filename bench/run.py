@@ -21,6 +21,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "suite"))
 
+import bpf_time  # noqa: E402
 import common  # noqa: E402
 import django_stack  # noqa: E402
 import fixed_rate  # noqa: E402
@@ -31,6 +32,7 @@ import pipeline  # noqa: E402
 
 SCENARIOS = [
     ("nginx", nginx_saturated),
+    ("bpftime", bpf_time),
     ("https", nginx_https),
     ("fixed", fixed_rate),
     ("django", django_stack),

@@ -1,7 +1,7 @@
 """Scenario 1: nginx hello-world saturated by `wrk -t1 -c32 --latency` on loopback.
 
 Variants, alternated: no agent; the agent tracking nginx (--pid of the master: the worker is its
-child); the agent tracking every process (no selector: wrk is tracked too, as a client); the
+child), with its HTTP/1 fast path and without it (--no-http-fast-path); the agent tracking every process (no selector: wrk is tracked too, as a client); the
 floor (bench/floor: the same hooks with empty programs); and the floor with the syscall hooks as
 two raw tracepoints (sys_enter/sys_exit, filtering on the syscall number), to decide between the
 two kinds of hook. nginx runs for the whole scenario; the
@@ -14,8 +14,8 @@ from common import (Agent, BenchError, Floor, Series, alternation, column, loss_
 from servers import start_nginx
 
 NAME = "nginx saturated"
-VARIANTS = ["none", "agent --pid nginx", "agent, every process", "floor",
-            "floor, raw tracepoints"]
+VARIANTS = ["none", "agent --pid nginx", "agent --pid nginx, no fast path", "agent, every process",
+            "floor", "floor, raw tracepoints"]
 
 
 def start_variant(cfg, report, variant, nginx):
@@ -25,6 +25,9 @@ def start_variant(cfg, report, variant, nginx):
         return Floor(cfg, report)
     if variant == "floor, raw tracepoints":
         return Floor(cfg, report, name="floor (raw tracepoints)", raw=True)
+    if variant == "agent --pid nginx, no fast path":
+        return Agent(cfg, report, "agent (nginx, --no-http-fast-path)", ["--pid", str(nginx.pid)],
+                     ["--no-http-fast-path"])
     selectors = ["--pid", str(nginx.pid)] if variant == "agent --pid nginx" else []
     return Agent(cfg, report, "agent (nginx)" if selectors else "agent (every process)", selectors)
 
@@ -57,6 +60,8 @@ def run(cfg, report):
     rows = throughput_rows(results, VARIANTS)
     tracked = ratios(column(results["agent --pid nginx"], "rps"), column(base, "rps"))
     vs_floor = ratios(column(results["agent --pid nginx"], "rps"), column(results["floor"], "rps"))
+    vs_payloads = ratios(column(results["agent --pid nginx"], "rps"),
+                         column(results["agent --pid nginx, no fast path"], "rps"))
     raw_vs_tp = ratios(column(results["floor, raw tracepoints"], "rps"),
                        column(results["floor"], "rps"))
     lines = [f"`wrk -t1 -c32 -d{cfg.nginx_seconds}s --latency` against nginx (1 worker, "
@@ -68,6 +73,8 @@ def run(cfg, report):
               f"- Target: agent tracking nginx ≥ 0.95 of no-agent throughput: "
               f"{tracked.fmt()} → {verdict(tracked.median, 0.95)}.",
               f"- Agent tracking nginx vs the floor (same hooks, empty programs): {vs_floor.fmt()}.",
+              "- Agent tracking nginx with the HTTP/1 fast path vs without it "
+              f"(`--no-http-fast-path`): {vs_payloads.fmt()}.",
               f"- Floor with raw tracepoints vs the floor with syscall tracepoints: "
               f"{raw_vs_tp.fmt()} (above 1: raw tracepoints are cheaper).",
               "- Requests the agent counted (http_server_request_duration_seconds, service nginx) "

@@ -110,6 +110,9 @@ TEST_F(HttpWebsocket, GaugeRisesOnUpgradeAndFallsOnClose) {
       << head;
 
   EXPECT_EQ(Settle(open_websockets, 1), 1) << Excerpt(agent);
+  // The upgrade request is the agent parser's, never the kernel's fast path.
+  EXPECT_EQ(agent.SumOf("hostlens_http_fast_path_total", {{"outcome", "request_upgrade"}}), 1)
+      << Excerpt(agent);
   const double requests_after_upgrade = agent.SumOf(kServerCount, {{"service_name", service_}});
 
   // Echoes: a text frame, then one whose payload is an HTTP request in clear

@@ -353,6 +353,12 @@ class Suite:
                                  service_name="nginx", http_route="/hello",
                                  http_response_status_code="200")
         self.check(f"nginx server requests counted (ab -k -n {AB_REQUESTS})", completed, seen)
+        # Each of them one request per read and one response per write: all through the kernel's
+        # HTTP/1 fast path, on every kernel of the matrix.
+        compact = self.agent.sum_of("hostlens_http_fast_path_total", outcome="compact")
+        self.report["http_fast_path_compact"] = compact
+        self.check("nginx exchanges sent as compact records by the HTTP/1 fast path", completed,
+                   compact)
         self.nginx_port = port
         self.nginx_tls_port = tls_port
         self.nginx_base = seen
