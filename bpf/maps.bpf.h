@@ -16,6 +16,18 @@ struct {
   __type(value, struct hl_tracked);
 } tracked SEC(".maps");
 
+/* One byte per pid, 1 while `tracked` has an entry for it: checked first, so that a process that
+ * is not a target leaves each program after an array access the verifier inlines, without a hash
+ * lookup. 64 pids per element; the loader sizes it to pid_max. Written with `tracked`: by track()
+ * and the exit handler here, by the agent through mmap (one byte store, never a whole element). */
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(map_flags, BPF_F_MMAPABLE);
+  __uint(max_entries, 65536); /* pid_max 4194304 */
+  __type(key, __u32);
+  __type(value, struct hl_tracked_bytes);
+} tracked_bytes SEC(".maps");
+
 /* Ring buffer of hl_event_header-prefixed records; size set by the loader. */
 struct {
   __uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -139,7 +151,17 @@ static __always_inline void count(enum hl_counter which) {
     ev__;                                                        \
   })
 
+static __always_inline void mark_tracked(__u32 tgid, __u8 on) {
+  __u32 key = tgid / HL_TRACKED_BYTES_PER_ENTRY;
+  struct hl_tracked_bytes *e = bpf_map_lookup_elem(&tracked_bytes, &key);
+  if (e) e->tracked[tgid % HL_TRACKED_BYTES_PER_ENTRY] = on;
+}
+
 static __always_inline struct hl_tracked *lookup_tracked(__u32 tgid) {
+  __u32 key = tgid / HL_TRACKED_BYTES_PER_ENTRY;
+  struct hl_tracked_bytes *e = bpf_map_lookup_elem(&tracked_bytes, &key);
+  /* No element: a pid above the pid_max the loader saw (raised since); the hash decides. */
+  if (e && !e->tracked[tgid % HL_TRACKED_BYTES_PER_ENTRY]) return 0;
   struct hl_tracked *t = bpf_map_lookup_elem(&tracked, &tgid);
   if (t && t->state != HL_TRACK_NONE) return t;
   return 0;
@@ -147,8 +169,12 @@ static __always_inline struct hl_tracked *lookup_tracked(__u32 tgid) {
 
 static __always_inline int track(__u32 tgid, const struct hl_tracked *value) {
   long err = bpf_map_update_elem(&tracked, &tgid, value, BPF_ANY);
-  if (err) count(HL_CNT_LOST_MAP_FULL);
-  return err;
+  if (err) {
+    count(HL_CNT_LOST_MAP_FULL);
+    return err;
+  }
+  mark_tracked(tgid, 1);
+  return 0;
 }
 
 /* A connection's generation, never 0: this CPU's next count, with the CPU in

@@ -86,6 +86,7 @@ int BPF_PROG(handle_exit, struct task_struct *task) {
   if (BPF_CORE_READ(task, signal, live.counter) != 0) return 0;
 
   bpf_map_delete_elem(&tracked, &tgid);
+  mark_tracked(tgid, 0);
   struct hl_proc_exit_event *ev = reserve_event(struct hl_proc_exit_event, HL_EV_PROC_EXIT);
   if (!ev) return 0;
   ev->hdr.tgid = tgid;

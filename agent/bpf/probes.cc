@@ -3,8 +3,12 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
+#include <fstream>
 
 #include "agent/bpf/link_set.h"
 #include "agent/bpf/preflight.h"
@@ -23,6 +27,17 @@ void CollectPrograms(bpf_object* obj, const char* object_name, std::vector<Attac
   bpf_object__for_each_program(prog, obj) {
     out->push_back({bpf_program__name(prog), bpf_program__section_name(prog), object_name});
   }
+}
+
+// Elements of the tracked_bytes map for this kernel's pid_max (64 pids each); the largest
+// pid_max Linux allows when it cannot be read.
+uint32_t TrackedByteEntries() {
+  uint64_t pid_max = 4194304;
+  std::ifstream in("/proc/sys/kernel/pid_max");
+  uint64_t value = 0;
+  if (in >> value && value > 0 && value <= pid_max) pid_max = value;
+  return static_cast<uint32_t>((pid_max + HL_TRACKED_BYTES_PER_ENTRY - 1) /
+                               HL_TRACKED_BYTES_PER_ENTRY);
 }
 
 // Makes every map of `obj` that `owner` also has use the owner's map.
@@ -73,7 +88,15 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
   process->rodata->targ_self_tgid = config.self_tgid;
   bpf_map__set_max_entries(process->maps.events, config.ring_buffer_bytes);
   bpf_map__set_max_entries(process->maps.tracked, config.max_tracked_processes);
+  bpf_map__set_max_entries(process->maps.tracked_bytes, TrackedByteEntries());
   if (int err = hl_process__load(process)) return DescribeBpfFailure("load BPF object process", err);
+  probes->tracked_bytes_size_ =
+      static_cast<size_t>(bpf_map__max_entries(process->maps.tracked_bytes)) *
+      sizeof(hl_tracked_bytes);
+  void* bytes = mmap(nullptr, probes->tracked_bytes_size_, PROT_READ | PROT_WRITE, MAP_SHARED,
+                     bpf_map__fd(process->maps.tracked_bytes), 0);
+  if (bytes == MAP_FAILED) return DescribeBpfFailure("map tracked_bytes", -errno);
+  probes->tracked_bytes_ = static_cast<uint8_t*>(bytes);
 
   for (const auto& [port, selector] : config.listen_ports) {
     if (bpf_map_update_elem(bpf_map__fd(process->maps.listen_ports), &port, &selector, BPF_ANY)) {
@@ -151,6 +174,7 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
 
 Probes::~Probes() {
   links_->DestroyAll();
+  if (tracked_bytes_) munmap(tracked_bytes_, tracked_bytes_size_);
   // The others reuse the process object's maps, so they go first.
   hl_go_tls__destroy(go_tls_);
   hl_tls__destroy(tls_);
@@ -164,10 +188,16 @@ int Probes::tracked_fd() const { return bpf_map__fd(process_->maps.tracked); }
 
 bool Probes::Track(uint32_t tgid, uint32_t selector) {
   hl_tracked value{selector, HL_TRACK_ON};
-  return bpf_map_update_elem(tracked_fd(), &tgid, &value, BPF_ANY) == 0;
+  if (bpf_map_update_elem(tracked_fd(), &tgid, &value, BPF_ANY) != 0) return false;
+  // One byte, stored once: the kernel stores the other bytes of the element meanwhile.
+  if (tgid < tracked_bytes_size_) __atomic_store_n(&tracked_bytes_[tgid], 1, __ATOMIC_RELEASE);
+  return true;
 }
 
-void Probes::Untrack(uint32_t tgid) { bpf_map_delete_elem(tracked_fd(), &tgid); }
+void Probes::Untrack(uint32_t tgid) {
+  bpf_map_delete_elem(tracked_fd(), &tgid);
+  if (tgid < tracked_bytes_size_) __atomic_store_n(&tracked_bytes_[tgid], 0, __ATOMIC_RELEASE);
+}
 
 void Probes::IgnoreConnection(uint32_t tgid, int32_t fd, uint64_t generation, bool tls_too) {
   const int map = bpf_map__fd(process_->maps.conns);

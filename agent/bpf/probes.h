@@ -132,6 +132,9 @@ class Probes {
   std::vector<AttachedProgram> programs_;
   KernelFeatures features_;
   std::map<std::string, std::string> fallbacks_;
+  // The tracked_bytes map, mapped here: one byte per pid (bpf/maps.bpf.h).
+  uint8_t* tracked_bytes_ = nullptr;
+  size_t tracked_bytes_size_ = 0;
 };
 
 }  // namespace hostlens::bpf

@@ -164,6 +164,12 @@ struct hl_tracked {
 };
 #define HL_NO_SELECTOR 0xffffffffu
 
+/* tracked_bytes map: element tgid / 64, byte tgid % 64 is 1 while the tgid is tracked. */
+#define HL_TRACKED_BYTES_PER_ENTRY 64
+struct hl_tracked_bytes {
+  __u8 tracked[HL_TRACKED_BYTES_PER_ENTRY];
+};
+
 /* conns map: key struct hl_conn_key */
 struct hl_conn_key {
   __u32 tgid;
