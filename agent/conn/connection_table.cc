@@ -112,6 +112,7 @@ void ConnectionTable::OnOpen(const hl_conn_event& event) {
   conn.last_activity_ns = event.hdr.ts_ns;
   auto [it, inserted] = connections_.emplace(key, std::move(conn));
   stats_.open.store(connections_.size(), std::memory_order_relaxed);
+  if (it->second.role == Role::kServer) sink_.OnServerConnectionOpen(it->second);
   if (it->second.role == Role::kServer && event.family != AF_UNIX) {
     sink_.OnAccept(it->second, event.accept_wait_ns);
   }

@@ -92,6 +92,8 @@ class ConnectionSink {
   virtual void OnDbOperation(const Connection& /*conn*/, const DbOperation& /*op*/) {}
   // A connection found to carry HTTP (its role decided).
   virtual void OnHttpDetected(const Connection& /*conn*/) {}
+  // A connection the process accepted (any protocol, any family), when it opens.
+  virtual void OnServerConnectionOpen(const Connection& /*conn*/) {}
   // A connection that carried TLS records ended without its plaintext seen (counted once).
   virtual void OnTlsUncovered(const Connection& /*conn*/) {}
   // A tracked process is gone, after its connections ended.

@@ -93,6 +93,13 @@ void MetricsSink::OnHttpDetected(const conn::Connection& conn) {
   if (conn.role == conn::Role::kServer) t_.fan_out.MarkServer(conn.tgid);
 }
 
+// From its first accepted connection, not its first request: the kernel's HTTP/1 fast path
+// reports an exchange when its response is written, after the queries it made, which the
+// fan-out keeps only for processes marked by then.
+void MetricsSink::OnServerConnectionOpen(const conn::Connection& conn) {
+  t_.fan_out.MarkServer(conn.tgid);
+}
+
 void MetricsSink::OnProcessExit(uint32_t tgid) { t_.fan_out.OnProcessExit(tgid); }
 
 void MetricsSink::OnTlsUncovered(const conn::Connection& conn) {

@@ -43,6 +43,7 @@ class MetricsSink : public conn::ConnectionSink {
   void OnDbBytes(const conn::Connection& conn, bool sent, uint64_t bytes) override;
   void OnDbOperation(const conn::Connection& conn, const conn::DbOperation& op) override;
   void OnHttpDetected(const conn::Connection& conn) override;
+  void OnServerConnectionOpen(const conn::Connection& conn) override;
   void OnProcessExit(uint32_t tgid) override;
   void OnTlsUncovered(const conn::Connection& conn) override;
 

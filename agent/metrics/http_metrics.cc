@@ -72,12 +72,33 @@ const std::string* HttpMetrics::Route(const std::string& service, std::string_vi
 const std::string* HttpMetrics::RecordServer(const std::string& service, std::string_view method,
                                              std::string_view target, int status,
                                              double seconds) {
-  const std::string* route = Route(service, target);
-  if (!route) return nullptr;
-  server_
-      .Get({service, MethodLabel(method), *route, StatusLabel(status)}, DurationBuckets())
-      .Observe(seconds);
-  return route;
+  const std::string_view path = target.substr(0, target.find_first_of("?#"));
+  server_key_.assign(service);
+  server_key_ += '\0';
+  server_key_ += method;
+  server_key_ += '\0';
+  server_key_ += path;
+  server_key_ += '\0';
+  server_key_.append(reinterpret_cast<const char*>(&status), sizeof(status));
+  if (auto it = server_series_.find(server_key_); it != server_series_.end()) {
+    const ServerSeries& cached = it->second;
+    if (!cached.route) return nullptr;
+    if (cached.limited) routes_limiter_.CountLimited();
+    cached.histogram->Observe(seconds);
+    return cached.route;
+  }
+  ServerSeries series;
+  series.route = Route(service, path);
+  if (series.route) {
+    series.limited = routes_limiter_.IsOverflow(*series.route);
+    series.histogram = &server_.Get({service, MethodLabel(method), *series.route,
+                                     StatusLabel(status)},
+                                    DurationBuckets());
+    series.histogram->Observe(seconds);
+  }
+  if (server_series_.size() >= kMaxCachedServerSeries) server_series_.clear();
+  server_series_.emplace(server_key_, series);
+  return series.route;
 }
 
 void HttpMetrics::RecordQueriesPerRequest(const std::string& service, const std::string& route,

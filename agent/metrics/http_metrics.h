@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "agent/metrics/labelled.h"
 #include "agent/metrics/route_template.h"
@@ -49,6 +50,19 @@ class HttpMetrics {
  private:
   // nullptr when the target is excluded by the configuration.
   const std::string* Route(const std::string& service, std::string_view target);
+
+  // What RecordServer resolved for a (service, method, path, status): the route label (nullptr:
+  // excluded) and the histogram, so that a repeated exchange costs one hash lookup instead of
+  // the templater, the limiter and a label-set lookup. The path is the target before '?' or '#'
+  // (the route never depends on the rest). Bounded: emptied when full.
+  struct ServerSeries {
+    const std::string* route = nullptr;
+    prometheus::Histogram* histogram = nullptr;
+    bool limited = false;
+  };
+  static constexpr size_t kMaxCachedServerSeries = 4096;
+  std::unordered_map<std::string, ServerSeries> server_series_;
+  std::string server_key_;  // reused: no allocation per record once warm
 
   RouteTemplater routes_;
   SeriesLimiter routes_limiter_;

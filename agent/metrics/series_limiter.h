@@ -43,6 +43,11 @@ class SeriesLimiter {
 
   // Admit() calls redirected to the overflow value, for hostlens_series_limited_total{family}.
   uint64_t limited() const { return limited_.load(std::memory_order_relaxed); }
+  // Whether a value Admit() returned is the overflow value.
+  bool IsOverflow(const std::string& admitted) const { return &admitted == &overflow_value_; }
+  // One more observation redirected, for a caller that remembers Admit()'s answer (values once
+  // admitted or refused stay so).
+  void CountLimited() { limited_.fetch_add(1, std::memory_order_relaxed); }
   const std::string& family() const { return family_; }
   size_t limit() const { return limit_; }
   // Distinct values admitted in `scope` (0 for an unknown scope).

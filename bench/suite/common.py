@@ -564,6 +564,10 @@ class Report:
         lines += [""] + self.notes + [""]
         for title, body in self.sections:
             lines += [f"## {title}", ""] + body + [""]
+        changes = os.path.join(REPO, "bench", "CHANGES.md")
+        if os.path.exists(changes):
+            # Kept by hand: each change's before and after, each pair measured in one run of its own.
+            lines += open(changes).read().rstrip("\n").split("\n") + [""]
         lines += ["## Commands", "", "Exact command lines of this run (ports are picked free per run):", ""]
         for name, cmd in self.commands.items():
             lines.append(f"- {name}: `{cmd}`")

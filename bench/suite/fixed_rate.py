@@ -96,4 +96,8 @@ def run(cfg, report):
     report.add("2. nginx hello-world at a fixed rate: CPU per request", lines)
     report.target("fixed rate: added CPU/request ≤ 1.5× floor's (machine-wide)",
                   fmt(added["host_us"]), verdict(added["host_us"], 1.5, higher_is_better=False))
+    agent_us = Series(column(results["agent --pid nginx"], "hooks_us"))
+    report.target("fixed rate: agent's own CPU ≤ 0.3 µs per request (issue 14)",
+                  agent_us.fmt("{:.2f}"),
+                  verdict(agent_us.median, 0.3, higher_is_better=False))
     return results
