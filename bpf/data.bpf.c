@@ -304,6 +304,7 @@ static __always_inline int fast_before(__u64 id, const struct io_call *call,
       if (done) bpf_map_delete_elem(&http_pending, &key);
       payload_out(info, ev);
       info->fast = done ? HL_FAST_ARMED : HL_FAST_DRAINING;
+      if (done) ev->conn_seq |= HL_CONN_SEQ_ARMED; /* the agent need not re-arm it */
       return FAST_LENGTH_ONLY;
     }
     /* A request before the response ended, or a write past its end. */

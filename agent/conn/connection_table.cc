@@ -367,12 +367,14 @@ void ConnectionTable::OnHttpFast(const hl_http_fast_event& event) {
 }
 
 void ConnectionTable::MaybeRearmHttpFast(Connection& conn, const hl_data_event& event) {
-  if (event.conn_seq == 0 || conn.fast_rearms_left <= 0 || conn.role != Role::kServer ||
+  // A response followed to its end by length leaves the kernel armed by itself.
+  if (event.conn_seq == 0 || (event.conn_seq & HL_CONN_SEQ_ARMED) || conn.fast_rearms_left <= 0 ||
+      conn.role != Role::kServer ||
       conn.tls_plaintext || conn.protocol != Protocol::kHttp1 || !conn.http->idle()) {
     return;
   }
   --conn.fast_rearms_left;
-  kernel_.RearmHttpFast(conn.tgid, conn.fd, conn.generation, event.conn_seq);
+  kernel_.RearmHttpFast(conn.tgid, conn.fd, conn.generation, event.conn_seq & 0xffff);
 }
 
 void ConnectionTable::Drain(Connection& conn) {

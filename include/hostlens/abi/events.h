@@ -97,6 +97,8 @@ struct hl_conn_event {
   char unix_path[HL_UNIX_PATH_LEN];
 };
 
+#define HL_CONN_SEQ_ARMED 0x80000000u
+
 /* Largest head the kernel can be told to copy (--capture-bytes). */
 #define HL_CAPTURE_MAX 4096
 /* Last bytes of each read/write copied beyond the head: enough for the ends of several small
@@ -140,7 +142,8 @@ struct hl_data_event {
   __u16 head_len;
   __u16 tail_len;
   /* The connection's count of payload events (hl_conn_info.seq, low 16 bits) on HTTP server
-   * connections: the agent re-arms the fast path with the count it has seen. */
+   * connections: the agent re-arms the fast path with the count it has seen. HL_CONN_SEQ_ARMED:
+   * the kernel itself knows the connection is at a message boundary after this event. */
   __u32 conn_seq;
   __u8 data[HL_CAPTURE_MAX + HL_TAIL_LEN];
 };

@@ -207,6 +207,7 @@ class KernelModel : public KernelConnections {
   void Forget(uint32_t, int32_t) override {}
   void RearmHttpFast(uint32_t, int32_t, uint64_t generation, uint32_t seq) override {
     rearm_ = hl_http_rearm{generation, seq, 0};
+    ++rearms_;
   }
 
   // One read (ingress) or write of `bytes`, of which the first `captured` are copied.
@@ -237,6 +238,7 @@ class KernelModel : public KernelConnections {
 
   size_t compact() const { return compact_; }
   size_t drained() const { return drained_; }
+  size_t rearms() const { return rearms_; }
 
  private:
   void Emit(uint32_t kind, const hl_http_pending& p, uint16_t status, uint64_t ts_ns) {
@@ -269,6 +271,7 @@ class KernelModel : public KernelConnections {
         ev.tail_len = 0;
         PayloadOut(ev);
         fast_ = pending_.remaining == 0 ? HL_FAST_ARMED : HL_FAST_DRAINING;
+        if (fast_ == HL_FAST_ARMED) ev.conn_seq |= HL_CONN_SEQ_ARMED;
         return false;
       }
     } else if (ingress) {
@@ -336,6 +339,7 @@ class KernelModel : public KernelConnections {
   bool ignored_ = false;
   size_t compact_ = 0;
   size_t drained_ = 0;
+  size_t rearms_ = 0;
 };
 
 struct Recorder : ConnectionSink {
@@ -369,6 +373,7 @@ struct Replay {
   std::vector<http1::Exchange> exchanges;
   size_t compact = 0;
   size_t drained = 0;
+  size_t rearms = 0;
   int websockets = 0;
 };
 
@@ -409,6 +414,7 @@ Replay Replayed(const Syscalls& calls, size_t captured, bool fast) {
   out.exchanges = std::move(sink.exchanges);
   out.compact = model.compact();
   out.drained = model.drained();
+  out.rearms = model.rearms();
   out.websockets = sink.websockets;
   return out;
 }
@@ -519,6 +525,27 @@ TEST(HttpFastPath, TakesPlainExchangesAndHandsBackTheRest) {
   ExpectSame(payloads, fast, "mixed");
   ASSERT_EQ(fast.exchanges.size(), 5u);
   EXPECT_EQ(fast.compact, 2u);  // /b (re-armed after the chunked one), /e (after the pipeline)
+}
+
+// A response whose body follows its head in later writes (Python's http.server, nginx's sendfile)
+// is followed to its end by length: the kernel is armed again by itself, the agent does not
+// re-arm it, and the next exchange is compact.
+TEST(HttpFastPath, AResponseInPiecesIsFollowedToItsEndAndTheNextExchangeIsCompact) {
+  const Syscalls calls = {
+      {true, "GET /file HTTP/1.1\r\n\r\n"},
+      {false, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"},
+      {false, "01234"},
+      {false, "56789"},
+      {true, "GET /next HTTP/1.1\r\n\r\n"},
+      {false, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+  };
+  const Replay payloads = Replayed(calls, HL_CAPTURE_MAX, false);
+  const Replay fast = Replayed(calls, HL_CAPTURE_MAX, true);
+  ExpectSame(payloads, fast, "pieces");
+  ASSERT_EQ(fast.exchanges.size(), 2u);
+  EXPECT_EQ(fast.drained, 1u);
+  EXPECT_EQ(fast.compact, 1u);
+  EXPECT_EQ(fast.rearms, 0u);
 }
 
 }  // namespace
