@@ -12,7 +12,7 @@ targets.
 import json
 import subprocess
 
-from common import Agent, BenchError, Floor, Series, alternation, table, wrk
+from common import Agent, BenchError, Floor, Series, alternation, table, verdict, wrk
 from servers import start_nginx
 
 NAME = "bpf time per request"
