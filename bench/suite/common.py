@@ -94,6 +94,9 @@ class Service:
         self.stop_timeout = stop_timeout
         self.log_path = os.path.join(log_dir, f"{name}.log")
         self._log = open(self.log_path, "ab")
+        # Where this run's output starts: a service started again under its name (a variant of
+        # every round) appends to the same log.
+        self._log_start = os.path.getsize(self.log_path)
         full_env = dict(os.environ)
         full_env.update(env or {})
         self.proc = subprocess.Popen(
@@ -110,6 +113,14 @@ class Service:
         try:
             with open(self.log_path, "rb") as f:
                 return b"\n".join(f.read().splitlines()[-lines:]).decode(errors="replace")
+        except OSError:
+            return ""
+
+    def log_of_this_run(self):
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self._log_start)
+                return f.read().decode(errors="replace")
         except OSError:
             return ""
 
@@ -296,8 +307,9 @@ class Floor:
         report.command(name, argv)
         self.service = Service(name, argv, cfg.tmp)
         self.pid = self.service.pid
-        wait_until(lambda: "attached" in self.service.log_tail(), 30, "hook_floor to attach",
-                   service=self.service)
+        # This run's "attached": the log holds the earlier rounds' too.
+        wait_until(lambda: "attached" in self.service.log_of_this_run(), 30,
+                   "hook_floor to attach", service=self.service)
 
     def cpu_seconds(self):
         return process_cpu_seconds(self.pid)
