@@ -76,19 +76,6 @@ struct {
   __type(value, struct hl_http_pending);
 } pending_scratch SEC(".maps");
 
-/* What an exit program hands to fast_read_head through its tail call. */
-struct fast_call {
-  __u8 direction;
-  __u8 _pad[7];
-};
-
-struct {
-  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-  __uint(max_entries, 1);
-  __type(key, __u32);
-  __type(value, struct fast_call);
-} fast_calls SEC(".maps");
-
 /* fast_read_head, the one program of the fast path's tail calls. */
 int fast_read_head(void *ctx);
 struct {
@@ -344,13 +331,13 @@ static __always_inline int fast_before(__u64 id, const struct io_call *call,
 
 /* After the head was read with `outcome`: keeps the request, or sends the exchange's compact
  * record, or hands the kept request back before the payload. */
-static __always_inline int fast_after(const struct fast_call *fc, struct hl_data_event *ev,
-                                      struct hl_fast_scan *scan, int outcome) {
+static __always_inline int fast_after(struct hl_data_event *ev, struct hl_fast_scan *scan,
+                                      int outcome) {
   __u32 zero = 0;
   struct hl_conn_key key = {.tgid = ev->hdr.tgid, .fd = ev->fd};
   struct hl_conn_info *info = bpf_map_lookup_elem(&conns, &key);
   if (!info || info->generation != ev->generation) return FAST_PAYLOAD;
-  if (fc->direction == HL_DIR_INGRESS) {
+  if (ev->direction == HL_DIR_INGRESS) {
     struct hl_http_pending *p = bpf_map_lookup_elem(&pending_scratch, &zero);
     if (!p) return FAST_PAYLOAD;
     __u32 path_len = scan->path_len;
@@ -406,10 +393,9 @@ static __always_inline int fast_after(const struct fast_call *fc, struct hl_data
 SEC("tp")
 int fast_read_head(void *ctx) {
   __u32 zero = 0;
-  struct fast_call *fc = bpf_map_lookup_elem(&fast_calls, &zero);
   struct hl_data_event *ev = bpf_map_lookup_elem(&scratch, &zero);
   struct hl_fast_scan *scan = bpf_map_lookup_elem(&fast_scan, &zero);
-  if (!fc || !ev || !scan) return 0;
+  if (!ev || !scan) return 0;
   int outcome = hl_fast_step(ev->data, ev->head_len, ev->length, scan);
   if (outcome == HL_FAST_MORE) {
     bpf_tail_call(ctx, &fast_progs, 0);
@@ -417,7 +403,7 @@ int fast_read_head(void *ctx) {
      * not reach. */
     outcome = scan->request ? HL_FAST_REQ_TOO_LONG : HL_FAST_RESP_TOO_LONG;
   }
-  if (fast_after(fc, ev, scan, outcome) == FAST_PAYLOAD) submit_data(ev);
+  if (fast_after(ev, scan, outcome) == FAST_PAYLOAD) submit_data(ev);
   return 0;
 }
 
@@ -437,11 +423,9 @@ static __always_inline int exit_(void *ctx, long ret, __u8 direction) {
   /* The fast path decides first: what it will do with the bytes says whether to copy them. */
   int next = FAST_PAYLOAD;
   struct hl_fast_scan *scan = 0;
-  struct fast_call *fc = 0;
   if (targ_http_fast && call.fast && call.direction == direction) {
     scan = bpf_map_lookup_elem(&fast_scan, &zero);
-    fc = bpf_map_lookup_elem(&fast_calls, &zero);
-    if (scan && fc) next = fast_before(id, &call, ev, direction, scan);
+    if (scan) next = fast_before(id, &call, ev, direction, scan);
   }
   if (next == FAST_LENGTH_ONLY) {
     submit_data(ev);
@@ -464,11 +448,11 @@ static __always_inline int exit_(void *ctx, long ret, __u8 direction) {
   ev->head_len = head;
   copy_tail(ev, &call, ret, head);
 
-  if (next == FAST_READ_HEAD && scan && fc) {
-    fc->direction = direction;
+  if (next == FAST_READ_HEAD && scan) {
+    /* fast_read_head takes the scratch event (its direction is the call's) and the scan. */
     bpf_tail_call(ctx, &fast_progs, 0);
     /* Not reached unless fast_progs is empty: the head is not read, the payload goes out. */
-    if (fast_after(fc, ev, scan, HL_FAST_NO_ROOM) == FAST_CONSUMED) return 0;
+    if (fast_after(ev, scan, HL_FAST_NO_ROOM) == FAST_CONSUMED) return 0;
   }
   submit_data(ev);
   return 0;
