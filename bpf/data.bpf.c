@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Socket payloads of tracked processes: for every read/write-family syscall
  * on a followed connection, the full byte count, the first bytes (up to
- * targ_capture_bytes) and the last HL_TAIL_LEN bytes. The enter probe
- * decides whether the call matters and remembers its buffer; the exit
- * probe copies what was transferred. */
+ * targ_capture_bytes) and the last HL_TAIL_LEN bytes. The exit program
+ * decides whether the call matters, from the arguments in the task's saved
+ * registers (targ_exit_args), or from what the enter program kept on older
+ * kernels, and copies what was transferred. */
 #include "vmlinux.h"
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
@@ -25,6 +26,11 @@ const volatile __u32 targ_capture_bytes = 4096;
 const volatile bool targ_task_storage = true;
 /* The HTTP/1 fast path (include/hostlens/abi/http_fast.h); off with --no-http-fast-path. */
 const volatile bool targ_http_fast = true;
+/* The exit programs read the syscall's arguments from the task's saved registers
+ * (bpf_task_pt_regs, Linux 5.15): the enter programs are then not loaded, and every read and
+ * write costs one program instead of two, tracked or not. Else (set by the loader from its
+ * feature probes) the enter programs keep the call in io_calls for the exit program. */
+const volatile bool targ_exit_args = false;
 
 #define MAX_TAIL_IOVECS 8
 
@@ -129,31 +135,40 @@ static __always_inline __u32 msg_iovlen(__u64 msghdr) {
   return (__u32)msg.msg_iovlen;
 }
 
-static __always_inline int enter(int fd, __u64 buf, __u32 iovcnt, enum hl_syscall syscall,
-                                 enum hl_direction direction) {
-  __u64 id = bpf_get_current_pid_tgid();
+/* Whether a call of a tracked process on `fd` matters, and what the exit program needs of it in
+ * *call. Also where a TLS library's read or write learns its socket. */
+static __always_inline bool begin_call(__u64 id, int fd, __u64 buf, __u32 iovcnt,
+                                       enum hl_syscall syscall, enum hl_direction direction,
+                                       struct io_call *call) {
   __u32 tgid = id >> 32;
-  if (!lookup_tracked(tgid)) return 0;
   struct hl_conn_info *info = conn_for(tgid, fd);
-  if (!info) return 0;
+  if (!info) return false;
   /* Only a socket's syscalls pay for this lookup, not every file read. */
   struct hl_tls_call *tls = bpf_map_lookup_elem(&tls_calls, &id);
   if (tls) {
     /* Inside SSL_read/SSL_write: this is the call's ciphertext, and its socket. */
     if (tls->fd < 0) tls->fd = fd;
-    return 0;
+    return false;
   }
-  if (info->ignored || info->tls) return 0;
+  if (info->ignored || info->tls) return false;
+  call->buf = buf;
+  call->generation = info->generation;
+  call->fd = fd;
+  call->iovcnt = iovcnt;
+  call->syscall = syscall;
+  call->direction = direction;
+  call->role = info->role;
+  call->active = 1;
+  call->fast = targ_http_fast && info->role != HL_ROLE_CLIENT;
+  return true;
+}
+
+static __always_inline int enter(int fd, __u64 buf, __u32 iovcnt, enum hl_syscall syscall,
+                                 enum hl_direction direction) {
+  __u64 id = bpf_get_current_pid_tgid();
+  if (!lookup_tracked(id >> 32)) return 0;
   struct io_call call = {};
-  call.buf = buf;
-  call.generation = info->generation;
-  call.fd = fd;
-  call.iovcnt = iovcnt;
-  call.syscall = syscall;
-  call.direction = direction;
-  call.role = info->role;
-  call.active = 1;
-  call.fast = targ_http_fast && info->role != HL_ROLE_CLIENT;
+  if (!begin_call(id, fd, buf, iovcnt, syscall, direction, &call)) return 0;
   if (!targ_task_storage) {
     if (bpf_map_update_elem(&io_calls_by_thread, &id, &call, BPF_ANY)) count(HL_CNT_LOST_MAP_FULL);
     return 0;
@@ -185,11 +200,12 @@ static __always_inline bool take_call(__u64 id, struct io_call *call) {
   return true;
 }
 
+/* `first`: the call's first iovec, already read (vectored calls). */
 static __always_inline void copy_tail(struct hl_data_event *ev, const struct io_call *call,
-                                      __u64 length, __u32 head) {
+                                      const struct iovec *first, __u64 length, __u32 head) {
   __u64 tail = length - head;
   if (tail > HL_TAIL_LEN) tail = HL_TAIL_LEN;
-  if (tail == 0) return;
+  if (tail == 0 || !call->buf) return; /* no buffer: sendfile's, or its iovec unreadable */
   const void *src = 0;
   if (call->iovcnt == 0) {
     src = (const void *)(call->buf + length - tail);
@@ -201,7 +217,11 @@ static __always_inline void copy_tail(struct hl_data_event *ev, const struct io_
     for (int i = 0; i < MAX_TAIL_IOVECS; i++) {
       if (i >= call->iovcnt) return;
       struct iovec v = {};
-      if (bpf_probe_read_user(&v, sizeof(v), &iov[i])) return;
+      if (i == 0) {
+        v = *first;
+      } else if (bpf_probe_read_user(&v, sizeof(v), &iov[i])) {
+        return;
+      }
       if (seen + v.iov_len >= length) {
         __u64 end = length - seen;
         if (end < tail) return;
@@ -338,7 +358,11 @@ static __always_inline int fast_after(struct hl_data_event *ev, struct hl_fast_s
   struct hl_conn_info *info = bpf_map_lookup_elem(&conns, &key);
   if (!info || info->generation != ev->generation) return FAST_PAYLOAD;
   if (ev->direction == HL_DIR_INGRESS) {
-    struct hl_http_pending *p = bpf_map_lookup_elem(&pending_scratch, &zero);
+    /* The connection's entry is written in place from one request to the next: the hash is
+     * updated once per connection, not once per exchange. */
+    struct hl_http_pending *p = bpf_map_lookup_elem(&http_pending, &key);
+    bool fresh = !p;
+    if (fresh) p = bpf_map_lookup_elem(&pending_scratch, &zero);
     if (!p) return FAST_PAYLOAD;
     __u32 path_len = scan->path_len;
     if (path_len > HL_FAST_PATH_MAX) path_len = HL_FAST_PATH_MAX;
@@ -354,7 +378,7 @@ static __always_inline int fast_after(struct hl_data_event *ev, struct hl_fast_s
       p->path_len = path_len;
       p->_pad = 0;
       p->remaining = 0;
-      if (bpf_map_update_elem(&http_pending, &key, p, BPF_ANY) == 0) {
+      if (!fresh || bpf_map_update_elem(&http_pending, &key, p, BPF_ANY) == 0) {
         info->fast = HL_FAST_PENDING;
         return FAST_CONSUMED;
       }
@@ -366,7 +390,8 @@ static __always_inline int fast_after(struct hl_data_event *ev, struct hl_fast_s
     if (p && p->generation == info->generation) {
       if (outcome == HL_FAST_COMPACT) {
         emit_fast(HL_EV_HTTP_EXCHANGE, p, ev->fd, scan->status, ev->length);
-        bpf_map_delete_elem(&http_pending, &key);
+        /* The entry stays, for the connection's next request (it is not read unless the
+         * connection is HL_FAST_PENDING or HL_FAST_DRAINING again). */
         info->fast = HL_FAST_ARMED;
         count_fast(HL_FAST_COMPACT);
         return FAST_CONSUMED;
@@ -407,12 +432,41 @@ int fast_read_head(void *ctx) {
   return 0;
 }
 
+/* The call an exit program is for, from the task's saved registers: the syscall's first three
+ * arguments are still there when it returns (x86-64 and arm64 keep them in pt_regs). */
+static __always_inline bool call_from_regs(__u64 id, enum hl_syscall syscall,
+                                           enum hl_direction direction, struct io_call *call) {
+  struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+  if (!regs) return false;
+  int fd = (int)PT_REGS_PARM1_SYSCALL(regs);
+  __u64 buf = PT_REGS_PARM2_SYSCALL(regs);
+  __u32 iovcnt = 0;
+  if (syscall == HL_SYS_READV || syscall == HL_SYS_WRITEV) {
+    iovcnt = (__u32)PT_REGS_PARM3_SYSCALL(regs);
+  } else if (syscall == HL_SYS_RECVMSG || syscall == HL_SYS_SENDMSG) {
+    struct user_msghdr msg = {};
+    if (bpf_probe_read_user(&msg, sizeof(msg), (const void *)buf)) return false;
+    buf = (__u64)msg.msg_iov;
+    iovcnt = (__u32)msg.msg_iovlen;
+  } else if (syscall == HL_SYS_SENDFILE) {
+    buf = 0;
+  }
+  return begin_call(id, fd, buf, iovcnt, syscall, direction, call);
+}
+
 /* `direction`: the syscall's, a constant, so that each exit program holds only the decision of
  * its direction (the verifier walks each decision's loop once per program). */
-static __always_inline int exit_(void *ctx, long ret, __u8 direction) {
+static __always_inline int exit_(void *ctx, long ret, enum hl_syscall syscall, __u8 direction) {
   __u64 id = bpf_get_current_pid_tgid();
   struct io_call call = {}; /* 5.10's verifier refuses reads of uninitialized stack */
-  if (!take_call(id, &call)) return 0;
+  if (targ_exit_args) {
+    if (!lookup_tracked(id >> 32)) return 0;
+    /* A failed call still tells a TLS library's read or write its socket, as the enter program
+     * did. */
+    if (!call_from_regs(id, syscall, direction, &call)) return 0;
+  } else if (!take_call(id, &call)) {
+    return 0;
+  }
   if (ret <= 0) return 0;
 
   __u32 zero = 0;
@@ -435,18 +489,22 @@ static __always_inline int exit_(void *ctx, long ret, __u8 direction) {
   __u64 head = ret;
   if (head > targ_capture_bytes) head = targ_capture_bytes;
   const void *src = (const void *)call.buf;
+  struct iovec first = {};
   if (call.syscall == HL_SYS_SENDFILE) {
     head = 0; /* from a file, not from memory: known by length only */
   } else if (call.iovcnt > 0) {
-    struct iovec first = {};
-    if (bpf_probe_read_user(&first, sizeof(first), (const void *)call.buf)) head = 0;
+    if (bpf_probe_read_user(&first, sizeof(first), (const void *)call.buf)) {
+      head = 0;
+      call.iovcnt = 0;
+      call.buf = 0; /* no tail either: where it is is not known */
+    }
     if (head > first.iov_len) head = first.iov_len;
     src = first.iov_base;
   }
   if (head > HL_CAPTURE_MAX) head = HL_CAPTURE_MAX;
   if (head > 0 && bpf_probe_read_user(ev->data, head, src) != 0) head = 0;
   ev->head_len = head;
-  copy_tail(ev, &call, ret, head);
+  copy_tail(ev, &call, &first, ret, head);
 
   if (next == FAST_READ_HEAD && scan) {
     /* fast_read_head takes the scratch event (its direction is the call's) and the scan. */
@@ -465,7 +523,9 @@ static __always_inline int exit_(void *ctx, long ret, __u8 direction) {
     return enter((int)ctx->args[0], buf_expr, iovcnt_expr, syscall, direction); \
   }                                                                  \
   SEC("tp/syscalls/sys_exit_" #name)                                 \
-  int handle_##name##_exit(struct trace_event_raw_sys_exit *ctx) { return exit_(ctx, ctx->ret, direction); }
+  int handle_##name##_exit(struct trace_event_raw_sys_exit *ctx) {    \
+    return exit_(ctx, ctx->ret, syscall, direction);                   \
+  }
 
 ENTER(read, HL_SYS_READ, HL_DIR_INGRESS, ctx->args[1], 0)
 ENTER(write, HL_SYS_WRITE, HL_DIR_EGRESS, ctx->args[1], 0)

@@ -102,7 +102,9 @@ struct {
 
 /* The HTTP/1 fast path (data.bpf.c): a request kept until its response, per connection. A plain
  * hash: when it is full the request goes out as payload (outcome no_room), nothing is evicted.
- * Entries go with their connection (close, the agent's Forget). */
+ * A connection's entry is written in place by each request it keeps and read only while the
+ * connection is HL_FAST_PENDING or HL_FAST_DRAINING; it goes with the connection (close, the
+ * agent's Forget). */
 struct {
   __uint(type, BPF_MAP_TYPE_HASH);
   __uint(max_entries, 16384);

@@ -37,7 +37,8 @@ std::function<std::string()> StatusJson(Stages& s) {
     in.kernel_features = {{"ring_buffer", f.ring_buffer},
                           {"task_storage", f.task_storage},
                           {"get_current_task_btf", f.current_task_btf},
-                          {"uprobe_multi", f.uprobe_multi}};
+                          {"uprobe_multi", f.uprobe_multi},
+                          {"task_pt_regs", f.task_pt_regs}};
     in.fallbacks = s.probes.fallbacks();
     for (const auto& selector : s.options.selectors) in.selectors.push_back(selector.Describe());
     for (const auto& p : s.processes.List()) {

@@ -22,6 +22,8 @@ KernelFeatures ProbeKernelFeatures() {
       Yes(libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_storage_get, nullptr));
   f.current_task_btf =
       Yes(libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_get_current_task_btf, nullptr));
+  f.task_pt_regs =
+      Yes(libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_pt_regs, nullptr));
   f.uprobe_multi = KernelHasUprobeMulti();
   return f;
 }
@@ -47,6 +49,16 @@ FeatureChoice ChooseFeatures(const KernelFeatures& features,
         std::string("per-thread syscall state in a hash map keyed by pid_tgid (no ") +
         (features.task_storage ? "bpf_get_current_task_btf" : "task storage for tracepoints") +
         " on this kernel)";
+  }
+  constexpr const char* kEnterPrograms =
+      "an enter and an exit program per read or write syscall, the call kept between them (";
+  if (disabled.count("task_pt_regs")) {
+    choice.task_pt_regs = false;
+    choice.fallbacks["task_pt_regs"] = std::string(kEnterPrograms) + "--without-kernel-feature)";
+  } else if (!features.task_pt_regs || !features.current_task_btf) {
+    choice.task_pt_regs = false;
+    choice.fallbacks["task_pt_regs"] =
+        std::string(kEnterPrograms) + "no bpf_task_pt_regs on this kernel)";
   }
   constexpr const char* kPerfUprobes =
       "a perf-event uprobe per TLS function, each detached on its own (";

@@ -19,6 +19,9 @@ struct KernelFeatures {
   bool task_storage = false;
   // bpf_get_current_task_btf() (5.11): the task storage key.
   bool current_task_btf = false;
+  // bpf_task_pt_regs() in tracepoint programs (5.15): a syscall's exit program reads its
+  // arguments from the task's saved registers, so no enter program is needed.
+  bool task_pt_regs = false;
   // uprobe_multi links (6.6): a TLS library's probes detach in one grace period, not one each.
   bool uprobe_multi = false;
 };
@@ -32,6 +35,7 @@ KernelFeatures ProbeKernelFeatures();
 struct FeatureChoice {
   bool task_storage = true;  // per-thread syscall state in task storage, else a hash map
   bool uprobe_multi = true;  // one link per TLS program and library, else one per function
+  bool task_pt_regs = true;  // read and write syscalls: one exit program, else enter and exit
   std::map<std::string, std::string> fallbacks;
 };
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstring>
 #include <fstream>
+#include <string_view>
 
 #include "agent/bpf/link_set.h"
 #include "agent/bpf/preflight.h"
@@ -25,6 +26,8 @@ namespace {
 void CollectPrograms(bpf_object* obj, const char* object_name, std::vector<AttachedProgram>* out) {
   bpf_program* prog;
   bpf_object__for_each_program(prog, obj) {
+    // Programs a fallback choice left out are not loaded: not listed either.
+    if (!bpf_program__autoload(prog)) continue;
     out->push_back({bpf_program__name(prog), bpf_program__section_name(prog), object_name});
   }
 }
@@ -118,10 +121,24 @@ std::variant<std::unique_ptr<Probes>, LoadError> Probes::Load(const ProbeConfig&
   probes->data_->rodata->targ_capture_bytes = config.capture_bytes;
   probes->data_->rodata->targ_task_storage = choice.task_storage;
   probes->data_->rodata->targ_http_fast = config.http_fast_path;
-  // Only the map of the variant kept: a kernel without task storage cannot create io_calls.
-  bpf_map__set_autocreate(choice.task_storage ? probes->data_->maps.io_calls_by_thread
-                                              : probes->data_->maps.io_calls,
-                          false);
+  probes->data_->rodata->targ_exit_args = choice.task_pt_regs;
+  if (choice.task_pt_regs) {
+    // The exit programs read the arguments themselves: no enter program, no call kept.
+    bpf_program* program = nullptr;
+    bpf_object__for_each_program(program, probes->data_->obj) {
+      if (std::string_view(bpf_program__section_name(program)).find("/sys_enter_") !=
+          std::string_view::npos) {
+        bpf_program__set_autoload(program, false);
+      }
+    }
+    bpf_map__set_autocreate(probes->data_->maps.io_calls, false);
+    bpf_map__set_autocreate(probes->data_->maps.io_calls_by_thread, false);
+  } else {
+    // Only the map of the variant kept: a kernel without task storage cannot create io_calls.
+    bpf_map__set_autocreate(choice.task_storage ? probes->data_->maps.io_calls_by_thread
+                                                : probes->data_->maps.io_calls,
+                            false);
+  }
   if (int err = ReuseSharedMaps(process->obj, probes->data_->obj)) {
     return DescribeBpfFailure("share maps with BPF object data", err);
   }

@@ -65,7 +65,7 @@ class CommandLine {
         "100ms");
     Add(&without_kernel_feature_, "--without-kernel-feature", "NAME",
         "Use the fallback of this kernel BPF feature even if the kernel has it: task_storage, "
-        "uprobe_multi (repeatable)");
+        "uprobe_multi, task_pt_regs (repeatable)");
     capture_literals_option_ =
         app_.add_flag("--capture-literals", capture_literals_,
                       "Keep SQL text as sent, literals included, in /api/v1/slow-queries");

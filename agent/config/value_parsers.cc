@@ -235,8 +235,11 @@ std::optional<uint32_t> ParseCaptureBytes(std::string_view text, std::string* er
 
 std::optional<std::string> ParseKernelFeature(std::string_view text, std::string* error) {
   // agent/bpf/features.h: ChooseFeatures() has a fallback for each of these.
-  if (text == "task_storage" || text == "uprobe_multi") return std::string(text);
-  *error = Quote(text) + " is not a kernel feature with a fallback (task_storage, uprobe_multi)";
+  if (text == "task_storage" || text == "uprobe_multi" || text == "task_pt_regs") {
+    return std::string(text);
+  }
+  *error = Quote(text) +
+           " is not a kernel feature with a fallback (task_storage, uprobe_multi, task_pt_regs)";
   return std::nullopt;
 }
 

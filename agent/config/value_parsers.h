@@ -65,7 +65,7 @@ std::optional<std::string> ParseExcludeRoute(std::string_view regex, std::string
 // process and is more likely a mistake (an unset shell variable) than a wish.
 std::optional<Selector> ParseExeSelector(std::string_view pattern, std::string* error);
 // A kernel BPF feature the agent has a fallback for (--without-kernel-feature): task_storage,
-// uprobe_multi.
+// uprobe_multi, task_pt_regs.
 std::optional<std::string> ParseKernelFeature(std::string_view text, std::string* error);
 // True if `path` names an existing directory (following symlinks).
 bool CheckDirectory(const std::string& path, std::string* error);

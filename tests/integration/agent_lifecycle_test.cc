@@ -48,7 +48,7 @@ TEST_F(AgentLifecycle, StatusSaysWhichKernelFeaturesAndFallbacks) {
     ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
     const auto status = nlohmann::json::parse(agent.Get("/api/v1/status").body);
     EXPECT_EQ(status["kernel_features"]["ring_buffer"], true) << status.dump();
-    for (const char* name : {"task_storage", "get_current_task_btf", "uprobe_multi"}) {
+    for (const char* name : {"task_storage", "get_current_task_btf", "uprobe_multi", "task_pt_regs"}) {
       EXPECT_TRUE(status["kernel_features"][name].is_boolean()) << name;
     }
     // Whatever this kernel lacks, the fallback is named, and only that.
@@ -58,13 +58,18 @@ TEST_F(AgentLifecycle, StatusSaysWhichKernelFeaturesAndFallbacks) {
     EXPECT_EQ(status["fallbacks"].contains("uprobe_multi"),
               !status["kernel_features"]["uprobe_multi"].get<bool>())
         << status.dump();
-    EXPECT_EQ(status["fallbacks"].size(), size_t{!has_task_storage} +
-                                              !status["kernel_features"]["uprobe_multi"].get<bool>())
+    const bool has_task_pt_regs = status["kernel_features"]["task_pt_regs"] &&
+                                  status["kernel_features"]["get_current_task_btf"];
+    EXPECT_EQ(status["fallbacks"].contains("task_pt_regs"), !has_task_pt_regs) << status.dump();
+    EXPECT_EQ(status["fallbacks"].size(),
+              size_t{!has_task_storage} + !status["kernel_features"]["uprobe_multi"].get<bool>() +
+                  !has_task_pt_regs)
         << status.dump();
   }
   // Forced: the fallback is chosen even where the kernel has task storage
   // (tests/kernels/ checks its counts are still exact).
-  Agent agent({"--without-kernel-feature", "task_storage", "--without-kernel-feature=uprobe_multi"});
+  Agent agent({"--without-kernel-feature", "task_storage", "--without-kernel-feature=uprobe_multi",
+               "--without-kernel-feature=task_pt_regs"});
   ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
   const auto status = nlohmann::json::parse(agent.Get("/api/v1/status").body);
   ASSERT_TRUE(status["fallbacks"].contains("task_storage")) << status.dump();
@@ -75,6 +80,10 @@ TEST_F(AgentLifecycle, StatusSaysWhichKernelFeaturesAndFallbacks) {
               ::testing::HasSubstr("a perf-event uprobe per TLS function"));
   EXPECT_THAT(agent.process().Stderr(), ::testing::HasSubstr("kernel feature task_storage not used"));
   EXPECT_THAT(agent.process().Stderr(), ::testing::HasSubstr("kernel feature uprobe_multi not used"));
+  ASSERT_TRUE(status["fallbacks"].contains("task_pt_regs")) << status.dump();
+  EXPECT_THAT(status["fallbacks"]["task_pt_regs"].get<std::string>(),
+              ::testing::HasSubstr("an enter and an exit program per read or write syscall"));
+  EXPECT_THAT(agent.process().Stderr(), ::testing::HasSubstr("kernel feature task_pt_regs not used"));
 }
 
 TEST_F(AgentLifecycle, MetricsPassPromtoolButForNodeExporterCamelCase) {
@@ -139,8 +148,12 @@ void ExpectNothingLeftAttached(int signal, std::optional<int> expected_exit) {
   size_t listed = 0;
   for (size_t pos = 0; (pos = status.find("\"section\"", pos)) != std::string::npos; ++pos) ++listed;
   ASSERT_EQ(ids.size(), listed) << status;
-  ASSERT_EQ(listed, 39u) << "process 6, sockets 5, data 18 and fast_read_head (reached by tail "
-                            "call), tls 6, go_tls 3 (tls and go_tls attached per file)";
+  // Where the kernel has bpf_task_pt_regs, the read and write syscalls' exit programs read their
+  // arguments themselves, and their 9 enter programs are not loaded.
+  const bool exit_args = nlohmann::json::parse(status)["fallbacks"].count("task_pt_regs") == 0;
+  ASSERT_EQ(listed, exit_args ? 30u : 39u)
+      << "process 6, sockets 5, data 18 (9 without the enter programs) and fast_read_head "
+         "(reached by tail call), tls 6, go_tls 3 (tls and go_tls attached per file)";
 
   const auto start = std::chrono::steady_clock::now();
   auto code = agent.process().Stop(signal, 5s);

@@ -11,6 +11,7 @@ KernelFeatures Everything() {
   f.task_storage = true;
   f.current_task_btf = true;
   f.uprobe_multi = true;
+  f.task_pt_regs = true;
   return f;
 }
 
@@ -18,6 +19,7 @@ TEST(Features, NoFallbackWhereTheKernelHasEverything) {
   const FeatureChoice choice = ChooseFeatures(Everything(), {});
   EXPECT_TRUE(choice.task_storage);
   EXPECT_TRUE(choice.uprobe_multi);
+  EXPECT_TRUE(choice.task_pt_regs);
   EXPECT_TRUE(choice.fallbacks.empty());
   EXPECT_FALSE(MissingRequiredFeature(Everything()));
 }
@@ -47,6 +49,25 @@ TEST(Features, FallbackForcedFromTheCommandLine) {
   const FeatureChoice choice = ChooseFeatures(Everything(), {"task_storage"});
   EXPECT_FALSE(choice.task_storage);
   EXPECT_NE(choice.fallbacks.at("task_storage").find("--without-kernel-feature"),
+            std::string::npos);
+}
+
+TEST(Features, Linux510HasNoTaskPtRegs) {
+  // bpf_task_pt_regs is 5.15: 5.10 keeps its enter programs.
+  KernelFeatures f;
+  f.ring_buffer = true;
+  const FeatureChoice choice = ChooseFeatures(f, {});
+  EXPECT_FALSE(choice.task_pt_regs);
+  EXPECT_NE(choice.fallbacks.at("task_pt_regs").find("no bpf_task_pt_regs on this kernel"),
+            std::string::npos);
+}
+
+TEST(Features, TaskPtRegsFallbackForcedFromTheCommandLine) {
+  const FeatureChoice choice = ChooseFeatures(Everything(), {"task_pt_regs"});
+  EXPECT_FALSE(choice.task_pt_regs);
+  EXPECT_TRUE(choice.task_storage);
+  ASSERT_EQ(choice.fallbacks.size(), 1u);
+  EXPECT_NE(choice.fallbacks.at("task_pt_regs").find("--without-kernel-feature"),
             std::string::npos);
 }
 

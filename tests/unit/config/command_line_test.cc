@@ -518,7 +518,7 @@ const ErrorCase kErrorCases[] = {
     {"WithoutKernelFeatureUnknown",
      {"--without-kernel-feature", "ring_buffer"},
      "hostlens: --without-kernel-feature: \"ring_buffer\" is not a kernel feature with a "
-     "fallback (task_storage, uprobe_multi)"},
+     "fallback (task_storage, uprobe_multi, task_pt_regs)"},
     // --route
     {"RouteWithoutValue", {"--route"}, "hostlens: --route: 1 required PATTERN missing"},
     {"RouteWithoutLeadingSlash",
