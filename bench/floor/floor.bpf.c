@@ -24,7 +24,8 @@ EMPTY("tp/syscalls/sys_enter_connect", floor_connect_enter)
 EMPTY("tp/syscalls/sys_exit_connect", floor_connect_exit)
 EMPTY("tp/syscalls/sys_enter_close", floor_close_enter)
 
-// bpf/data.bpf.c: enter and exit of each socket read/write syscall
+// bpf/data.bpf.c: enter and exit of each socket read/write syscall (hook_floor leaves the enter
+// hooks out where the agent does: kernels with bpf_task_pt_regs)
 #define IO(name)                                              \
   EMPTY("tp/syscalls/sys_enter_" #name, floor_##name##_enter) \
   EMPTY("tp/syscalls/sys_exit_" #name, floor_##name##_exit)

@@ -121,18 +121,24 @@ def run(cfg, report):
                   "BPF time per request on nginx ≤ 0.5 µs, all programs (issue 14)",
                   Series([x / 1000 for x in sums["fast path"]]).fmt("{:.2f}") + " µs",
                   verdict(total.median / 1000 if total else None, 0.5, higher_is_better=False))
-    # wrk is not tracked: its read and write enter and exit are the untracked path.
-    untracked = []
-    for rnd in range(min(len(per_program["fast path"].get("handle_read_enter", [])),
-                         len(per_program["floor"].get("handle_read_enter", [])))):
+    # wrk is not tracked: its reads and writes are the untracked path (an exit program each where
+    # the kernel has bpf_task_pt_regs, else an enter and an exit program each; the floor attaches
+    # the same hooks).
+    untracked, untracked_abs = [], []
+    programs = ("read_enter", "write_enter", "read_exit", "write_exit")
+    for rnd in range(min(len(per_program["fast path"].get("handle_read_exit", [])),
+                         len(per_program["floor"].get("handle_read_exit", [])))):
         ours = [per_program["fast path"].get(f"handle_{n}", [0] * (rnd + 1))[rnd]
-                for n in ("read_enter", "write_enter", "read_exit", "write_exit")]
-        empty = [per_program["floor"].get(f"handle_{n}", [0] * (rnd + 1))[rnd]
-                 for n in ("read_enter", "write_enter", "read_exit", "write_exit")]
-        untracked.append((sum(ours) - sum(empty)) / 4)
+                for n in programs]
+        empty = [per_program["floor"].get(f"handle_{n}", [0] * (rnd + 1))[rnd] for n in programs]
+        # Per request wrk makes one read and one write: per syscall is half the sum.
+        untracked.append((sum(ours) - sum(empty)) / 2)
+        untracked_abs.append(sum(ours) / 2)
     untracked = Series(untracked)
     report.target("BPF time per syscall of an untracked process ≤ 30 ns (issue 14; wrk's read and "
-                  "write, enter and exit, above the floor's empty programs)",
+                  "write, every program each runs, above the floor's empty programs on the same "
+                  "hooks; in all, statistics included: "
+                  f"{Series(untracked_abs).fmt('{:.0f}')} ns)",
                   untracked.fmt("{:.0f}") + " ns",
                   verdict(untracked.median, 30, higher_is_better=False))
     return {"per_program": per_program, "calls": calls, "agent_cpu": agent_cpu}

@@ -147,12 +147,15 @@ enum hl_fast_state {
 
 #define HL_FAST_PACK_HTTP1 0x485454502f312eULL /* "HTTP/1." */
 
-/* tchar of RFC 9110 5.6.2. */
+/* tchar of RFC 9110 5.6.2 (ALPHA, DIGIT and "!#$%&'*+-.^_`|~"), as a 128-bit set: one shift
+ * and test per byte instead of a chain of comparisons (tests/unit/conn/http_fast_path_test.cc
+ * checks it against the list for every byte). */
+#define HL_FAST_TCHAR_LO 0x03ff6cfa00000000ULL /* bytes 0..63 */
+#define HL_FAST_TCHAR_HI 0x57ffffffc7fffffeULL /* bytes 64..127 */
 static __always_inline int hl_fast_tchar(__u8 c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return 1;
-  return c == '!' || c == '#' || c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' ||
-         c == '+' || c == '-' || c == '.' || c == '^' || c == '_' || c == '`' || c == '|' ||
-         c == '~';
+  if (c < 64) return (HL_FAST_TCHAR_LO >> c) & 1;
+  if (c < 128) return (HL_FAST_TCHAR_HI >> (c - 64)) & 1;
+  return 0;
 }
 
 /* 8 bytes from p, any alignment. */
@@ -174,6 +177,37 @@ static __always_inline int hl_fast_plain8(__u64 x) {
   if ((x - ones * 0x20) & ~x & high) return 0;                   /* a byte below 0x20 */
   if ((((x ^ (ones * 0x7f)) - ones) & ~(x ^ (ones * 0x7f)) & high)) return 0; /* 0x7f */
   return 1;
+}
+
+/* Per byte of x, 0x80 where the byte is 0, else 0 (exact, unlike the borrow trick). */
+static __always_inline __u64 hl_fast_zero8(__u64 x) {
+  const __u64 low7 = 0x7f7f7f7f7f7f7f7fULL;
+  return ~(((x & low7) + low7) | x | low7);
+}
+
+/* How many of the 8 bytes of x, from the first in memory, are ASCII letters or '-': the leading
+ * bytes of a header name that the decision can take 8 at a time. */
+static __always_inline __u32 hl_fast_name8(__u64 x) {
+  const __u64 ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  const __u64 lower = x | (ones * 0x20);
+  const __u64 l7 = lower & ~high;
+  /* l7's bytes are 7-bit: adding 0x1f or 0x05 carries into no other byte. */
+  __u64 ok = ((l7 + ones * (0x80 - 'a')) & ~(l7 + ones * (0x80 - 'z' - 1)) & high & ~x) |
+             hl_fast_zero8(x ^ (ones * '-'));
+  __u64 bad = ~ok & high;
+  if (!bad) return 8;
+  bad &= -bad; /* the first byte in memory that is not: its high bit */
+  if (bad <= 0x80000000ULL) return bad <= 0x8000ULL ? (bad == 0x80ULL ? 0 : 1)
+                                                    : (bad == 0x800000ULL ? 2 : 3);
+  return bad <= 0x800000000000ULL ? (bad == 0x8000000000ULL ? 4 : 5)
+                                  : (bad == 0x80000000000000ULL ? 6 : 7);
+}
+
+/* x's first k bytes in memory (1..8), lowercased, packed first byte highest: what k steps of
+ * HL_FS_NAME would have shifted in. */
+static __always_inline __u64 hl_fast_pack_lower(__u64 x, __u32 k) {
+  __u64 v = __builtin_bswap64(x | 0x2020202020202020ULL);
+  return k >= 8 ? v : v >> (8 * (8 - k));
 }
 
 static __always_inline __u8 hl_fast_method(__u64 packed) {
@@ -259,6 +293,18 @@ static __always_inline int hl_fast_finish(volatile struct hl_fast_scan *st, __u3
   return HL_FAST_COMPACT;
 }
 
+/* A CR at buf[i] ends a line: with its LF in the same step when the LF is there. */
+static __always_inline void hl_fast_cr(const __u8 *buf, __u32 i, __u32 captured,
+                                       volatile struct hl_fast_scan *st) {
+  if (i + 1 < captured && i + 1 < HL_FAST_HEAD_MAX &&
+      buf[(i + 1) & (HL_FAST_HEAD_MAX - 1)] == '\n') {
+    st->state = HL_FS_LINE_START;
+    st->pos = i + 2;
+  } else {
+    st->state = HL_FS_LINE_LF;
+  }
+}
+
 /* Reads up to HL_FAST_STEP_BYTES more of the head in buf[0..captured) (the first `captured`
  * bytes of a read or write of `total`; at most HL_FAST_HEAD_MAX are looked at). Returns
  * HL_FAST_MORE, or the decision: HL_FAST_COMPACT with the head's facts in *st (method, minor,
@@ -315,6 +361,16 @@ static __always_inline int hl_fast_step(const __u8 *buf, __u32 captured, __u64 t
         break;
       case HL_FS_REQ_VERSION:
       case HL_FS_RESP_VERSION:
+        /* "HTTP/1.0" or "HTTP/1.1" in one go (x86-64 and arm64 are little-endian). */
+        if (st->n == 0 && i + 8 <= captured && i + 8 <= HL_FAST_HEAD_MAX) {
+          __u64 w = hl_fast_load8(buf + (i & (HL_FAST_HEAD_MAX - 1)));
+          if (w == 0x302e312f50545448ULL || w == 0x312e312f50545448ULL) {
+            st->minor = (__u8)(w >> 56) - '0';
+            st->n = 8;
+            st->pos = i + 8;
+            break;
+          }
+        }
         if (st->n < 7) {
           if (c != ((HL_FAST_PACK_HTTP1 >> (8 * (6 - st->n))) & 0xff)) return malformed;
         } else if (st->n == 7) {
@@ -326,7 +382,7 @@ static __always_inline int hl_fast_step(const __u8 *buf, __u32 captured, __u64 t
           st->n = 0;
           break;
         } else if (c == '\r') {
-          st->state = HL_FS_LINE_LF;
+          hl_fast_cr(buf, i, captured, st);
         } else {
           return malformed;
         }
@@ -339,7 +395,10 @@ static __always_inline int hl_fast_step(const __u8 *buf, __u32 captured, __u64 t
           st->n = st->n + 1;
         } else if (c == ' ' || c == '\r') {
           if (st->status < 200 || st->status > 599) return HL_FAST_RESP_STATUS;
-          st->state = c == ' ' ? HL_FS_REASON : HL_FS_LINE_LF;
+          if (c == ' ')
+            st->state = HL_FS_REASON;
+          else
+            hl_fast_cr(buf, i, captured, st);
         } else {
           return malformed;
         }
@@ -354,12 +413,23 @@ static __always_inline int hl_fast_step(const __u8 *buf, __u32 captured, __u64 t
           break;
         }
         if (!hl_fast_tchar(c)) return malformed; /* obs-fold, stray bytes */
-        if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
-        st->h0 = c;
         st->h1 = 0;
         st->h2 = 0;
-        st->n = 1;
         st->state = HL_FS_NAME;
+        /* The name's leading letters and dashes 8 at a time (most names are only those). */
+        if (i + 8 <= captured && i + 8 <= HL_FAST_HEAD_MAX) {
+          __u64 w = hl_fast_load8(buf + (i & (HL_FAST_HEAD_MAX - 1)));
+          __u32 k = hl_fast_name8(w);
+          if (k > 0) {
+            st->h0 = hl_fast_pack_lower(w, k);
+            st->n = k;
+            st->pos = i + k;
+            break;
+          }
+        }
+        if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+        st->h0 = c;
+        st->n = 1;
         break;
       case HL_FS_NAME:
         if (c == ':') {
@@ -393,15 +463,19 @@ static __always_inline int hl_fast_step(const __u8 *buf, __u32 captured, __u64 t
       case HL_FS_REASON:
       case HL_FS_VALUE:
         if (c == '\r') {
-          st->state = HL_FS_LINE_LF;
+          hl_fast_cr(buf, i, captured, st);
           break;
         }
         if ((c < 0x20 && c != '\t') || c > 0x7e) return malformed;
         /* Most of a head is header values: the next 8 bytes in one go while they are plain
          * visible text (no CR, tab or other control byte, nothing from 0x7f up). */
         if (i + 9 <= captured && i + 9 <= HL_FAST_HEAD_MAX &&
-            hl_fast_plain8(hl_fast_load8(buf + ((i + 1) & (HL_FAST_HEAD_MAX - 1)))))
+            hl_fast_plain8(hl_fast_load8(buf + ((i + 1) & (HL_FAST_HEAD_MAX - 1))))) {
           st->pos = i + 9;
+          if (i + 17 <= captured && i + 17 <= HL_FAST_HEAD_MAX &&
+              hl_fast_plain8(hl_fast_load8(buf + ((i + 9) & (HL_FAST_HEAD_MAX - 1)))))
+            st->pos = i + 17;
+        }
         break;
       case HL_FS_CL_VALUE:
         if (c == ' ' || c == '\t') {
@@ -413,7 +487,7 @@ static __always_inline int hl_fast_step(const __u8 *buf, __u32 captured, __u64 t
           st->n = st->n + 1;
         } else if (c == '\r') {
           if (st->cl_phase == 0) return malformed;
-          st->state = HL_FS_LINE_LF;
+          hl_fast_cr(buf, i, captured, st);
         } else {
           return malformed;
         }

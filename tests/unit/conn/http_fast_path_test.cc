@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 #include <iostream>
 #include <optional>
@@ -183,6 +184,43 @@ TEST(HttpFastDecision, EightBytesAtOnceAgreeWithOneByOne) {
     bool plain = true;
     for (uint8_t b : bytes) plain = plain && b >= 0x20 && b <= 0x7e;
     ASSERT_EQ(hl_fast_plain8(hl_fast_load8(bytes)) != 0, plain) << n;
+  }
+}
+
+// A name's leading letters and dashes 8 at a time against one by one, on words mixing letters,
+// '-' and the bytes next to them (and to their lowercase forms) with every other byte.
+TEST(HttpFastDecision, NameBytesEightAtOnceAgreeWithOneByOne) {
+  const uint8_t edges[] = {'-', 'a', 'z', 'A', 'Z', '@', '[', '`', '{', ',', '.', 0x0d,
+                           ':', '0', 0x00, 0x7f, 0x80, 0xc1, 0xe1, 0xff, 0xad, 0x61 | 0x80};
+  uint64_t seed = 777;
+  for (int n = 0; n < 300000; ++n) {
+    uint8_t bytes[8];
+    for (auto& b : bytes) {
+      seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+      const uint32_t r = static_cast<uint32_t>(seed >> 33);
+      b = (r % 3 == 0)   ? edges[(r >> 2) % sizeof(edges)]
+          : (r % 3 == 1) ? static_cast<uint8_t>('a' + (r >> 2) % 26)
+                         : static_cast<uint8_t>(r >> 2);
+    }
+    uint32_t k = 0;
+    while (k < 8 && (std::isalpha(bytes[k]) || bytes[k] == '-') && bytes[k] < 0x80) ++k;
+    const uint64_t word = hl_fast_load8(bytes);
+    ASSERT_EQ(hl_fast_name8(word), k) << n;
+    if (k == 0) continue;
+    uint64_t packed = 0;
+    for (uint32_t j = 0; j < k; ++j) packed = (packed << 8) | std::tolower(bytes[j]);
+    ASSERT_EQ(hl_fast_pack_lower(word, k), packed) << n;
+  }
+}
+
+// The 128-bit set of header-name bytes against RFC 9110's list, for every byte.
+TEST(HttpFastDecision, TokenBytesAreExactlyRfc9110Tchar) {
+  const std::string specials = "!#$%&'*+-.^_`|~";
+  for (int c = 0; c < 256; ++c) {
+    const bool tchar = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                       (c >= '0' && c <= '9') ||
+                       (c != 0 && specials.find(static_cast<char>(c)) != std::string::npos);
+    ASSERT_EQ(hl_fast_tchar(static_cast<uint8_t>(c)) != 0, tchar) << c;
   }
 }
 
