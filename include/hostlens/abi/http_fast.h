@@ -169,20 +169,31 @@ static __always_inline __u64 hl_fast_load8(const __u8 *p) {
 #endif
 }
 
-/* Whether every byte of x is in 0x20..0x7e (the "has less than" bit trick of
- * graphics.stanford.edu/~seander/bithacks.html: exact as a yes/no answer). */
-static __always_inline int hl_fast_plain8(__u64 x) {
-  const __u64 ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
-  if (x & high) return 0;
-  if ((x - ones * 0x20) & ~x & high) return 0;                   /* a byte below 0x20 */
-  if ((((x ^ (ones * 0x7f)) - ones) & ~(x ^ (ones * 0x7f)) & high)) return 0; /* 0x7f */
-  return 1;
-}
-
 /* Per byte of x, 0x80 where the byte is 0, else 0 (exact, unlike the borrow trick). */
 static __always_inline __u64 hl_fast_zero8(__u64 x) {
   const __u64 low7 = 0x7f7f7f7f7f7f7f7fULL;
   return ~(((x & low7) + low7) | x | low7);
+}
+
+/* The index of the first byte in memory (lowest) whose high bit is set in `flags` (bytes flagged
+ * 0x80 or 0), 8 if none. BPF has no count-trailing-zeros instruction: three comparisons. */
+static __always_inline __u32 hl_fast_first_flagged(__u64 flags) {
+  if (!flags) return 8;
+  flags &= -flags;
+  if (flags <= 0x80000000ULL) return flags <= 0x8000ULL ? (flags == 0x80ULL ? 0 : 1)
+                                                        : (flags == 0x800000ULL ? 2 : 3);
+  return flags <= 0x800000000000ULL ? (flags == 0x8000000000ULL ? 4 : 5)
+                                    : (flags == 0x80000000000000ULL ? 6 : 7);
+}
+
+/* How many of the 8 bytes of x, from the first in memory, are plain visible text (0x20..0x7e).
+ * The "has less than" and "has zero" tricks (graphics.stanford.edu/~seander/bithacks.html) flag
+ * the first such byte exactly: a borrow only flags bytes after a byte flagged itself. */
+static __always_inline __u32 hl_fast_plain_run8(__u64 x) {
+  const __u64 ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+  const __u64 del = x ^ (ones * 0x7f);
+  return hl_fast_first_flagged((x & high) | ((x - ones * 0x20) & ~x & high) |
+                               ((del - ones) & ~del & high));
 }
 
 /* How many of the 8 bytes of x, from the first in memory, are ASCII letters or '-': the leading
@@ -194,13 +205,7 @@ static __always_inline __u32 hl_fast_name8(__u64 x) {
   /* l7's bytes are 7-bit: adding 0x1f or 0x05 carries into no other byte. */
   __u64 ok = ((l7 + ones * (0x80 - 'a')) & ~(l7 + ones * (0x80 - 'z' - 1)) & high & ~x) |
              hl_fast_zero8(x ^ (ones * '-'));
-  __u64 bad = ~ok & high;
-  if (!bad) return 8;
-  bad &= -bad; /* the first byte in memory that is not: its high bit */
-  if (bad <= 0x80000000ULL) return bad <= 0x8000ULL ? (bad == 0x80ULL ? 0 : 1)
-                                                    : (bad == 0x800000ULL ? 2 : 3);
-  return bad <= 0x800000000000ULL ? (bad == 0x8000000000ULL ? 4 : 5)
-                                  : (bad == 0x80000000000000ULL ? 6 : 7);
+  return hl_fast_first_flagged(~ok & high);
 }
 
 /* x's first k bytes in memory (1..8), lowercased, packed first byte highest: what k steps of
@@ -467,14 +472,13 @@ static __always_inline int hl_fast_step(const __u8 *buf, __u32 captured, __u64 t
           break;
         }
         if ((c < 0x20 && c != '\t') || c > 0x7e) return malformed;
-        /* Most of a head is header values: the next 8 bytes in one go while they are plain
+        /* Most of a head is header values: up to 16 more bytes in one step while they are plain
          * visible text (no CR, tab or other control byte, nothing from 0x7f up). */
-        if (i + 9 <= captured && i + 9 <= HL_FAST_HEAD_MAX &&
-            hl_fast_plain8(hl_fast_load8(buf + ((i + 1) & (HL_FAST_HEAD_MAX - 1))))) {
-          st->pos = i + 9;
-          if (i + 17 <= captured && i + 17 <= HL_FAST_HEAD_MAX &&
-              hl_fast_plain8(hl_fast_load8(buf + ((i + 9) & (HL_FAST_HEAD_MAX - 1)))))
-            st->pos = i + 17;
+        if (i + 9 <= captured && i + 9 <= HL_FAST_HEAD_MAX) {
+          __u32 run = hl_fast_plain_run8(hl_fast_load8(buf + ((i + 1) & (HL_FAST_HEAD_MAX - 1))));
+          if (run == 8 && i + 17 <= captured && i + 17 <= HL_FAST_HEAD_MAX)
+            run += hl_fast_plain_run8(hl_fast_load8(buf + ((i + 9) & (HL_FAST_HEAD_MAX - 1))));
+          st->pos = i + 1 + run; /* at the CR (or other byte) that ends the run */
         }
         break;
       case HL_FS_CL_VALUE:
