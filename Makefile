@@ -5,7 +5,8 @@ FUZZ_DIR ?= build-fuzz
 JOBS ?= $(shell nproc)
 LISTEN ?= 0.0.0.0:9477
 # libFuzzer targets, one per protocol parser; make test runs each briefly.
-FUZZERS = http1_fuzzer http1_fast_fuzzer postgres_fuzzer mysql_fuzzer redis_fuzzer memcached_fuzzer sql_fuzzer tls_fuzzer
+FUZZERS = http1_fuzzer http1_fast_fuzzer postgres_fuzzer mysql_fuzzer redis_fuzzer memcached_fuzzer sql_fuzzer tls_fuzzer \
+  proc_fuzzer config_fuzzer route_fuzzer api_query_fuzzer
 FUZZ_SECONDS ?= 15
 
 .PHONY: all deps build run test test-kernels fuzz-build fuzz golden bench clean

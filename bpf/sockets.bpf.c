@@ -85,9 +85,10 @@ int handle_close_enter(struct trace_event_raw_sys_enter *ctx) {
   }
   __u64 generation = info->generation;
   __u8 role = info->role;
-  /* A request kept by the fast path and never answered: no exchange, as on the payload path. */
-  if (info->fast == HL_FAST_PENDING || info->fast == HL_FAST_DRAINING)
-    bpf_map_delete_elem(&http_pending, &key);
+  /* The fast path's entry of a server connection (written in place from one request to the
+   * next, so there may be one in any state); a request kept and never answered makes no
+   * exchange, as on the payload path. */
+  if (info->role != HL_ROLE_CLIENT) bpf_map_delete_elem(&http_pending, &key);
   bpf_map_delete_elem(&conns, &key);
 
   struct hl_conn_event *ev = reserve_event(struct hl_conn_event, HL_EV_CONN_CLOSE);

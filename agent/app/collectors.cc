@@ -46,6 +46,9 @@ metrics::Collector SelfCollector(Stages& s) {
               const auto fast = s.probes.ReadFastOutcomes();
               in.http_fast_path.assign(fast.begin(), fast.end());
             }
+            for (auto& map : s.probes.ReadMapFill()) {
+              in.bpf_maps.push_back({std::move(map.name), map.entries, map.max_entries});
+            }
             for (auto& f : metrics::CollectSelfMetrics(in)) families.push_back(std::move(f));
             return families;
           }};

@@ -251,6 +251,39 @@ std::array<uint64_t, HL_FAST_OUTCOME_MAX> Probes::ReadFastOutcomes() const {
   return out;
 }
 
+std::vector<MapFill> Probes::ReadMapFill() const {
+  std::vector<MapFill> out;
+  for (const bpf_object* obj :
+       {process_->obj, sockets_->obj, data_->obj, tls_->obj, go_tls_->obj}) {
+    const bpf_map* map = nullptr;
+    bpf_object__for_each_map(map, obj) {
+      const bpf_map_type type = bpf_map__type(map);
+      if (type != BPF_MAP_TYPE_HASH && type != BPF_MAP_TYPE_LRU_HASH &&
+          type != BPF_MAP_TYPE_PERCPU_HASH && type != BPF_MAP_TYPE_LRU_PERCPU_HASH) {
+        continue;  // arrays are always full, the ring buffer has its own loss counter
+      }
+      const int fd = bpf_map__fd(map);
+      const std::string name = bpf_map__name(map);
+      if (fd < 0 || std::any_of(out.begin(), out.end(),
+                                [&](const MapFill& m) { return m.name == name; })) {
+        continue;  // not created (a fallback's), or shared and counted already
+      }
+      MapFill fill{name, 0, bpf_map__max_entries(map)};
+      std::vector<char> key(bpf_map__key_size(map)), next(key.size());
+      const void* previous = nullptr;
+      // Bounded: entries deleted meanwhile make the walk start again from the first key.
+      while (fill.entries < fill.max_entries &&
+             bpf_map_get_next_key(fd, previous, next.data()) == 0) {
+        ++fill.entries;
+        key.swap(next);
+        previous = key.data();
+      }
+      out.push_back(std::move(fill));
+    }
+  }
+  return out;
+}
+
 void Probes::DetachAll() { links_->DestroyAll(); }
 
 TlsLinks::~TlsLinks() { set_->Destroy(links_); }

@@ -67,6 +67,13 @@ class TlsLinks {
   std::vector<Link> links_;
 };
 
+// How full one of the kernel's hash maps is (hostlens_bpf_map_entries).
+struct MapFill {
+  std::string name;
+  uint64_t entries = 0;
+  uint64_t max_entries = 0;
+};
+
 struct AttachedProgram {
   std::string name;     // e.g. handle_fork
   std::string section;  // e.g. raw_tp/sched_process_fork
@@ -101,6 +108,11 @@ class Probes {
   void RearmHttpFast(uint32_t tgid, int32_t fd, uint64_t generation, uint32_t seq);
   // The HTTP/1 fast path's outcomes summed over CPUs, indexed by enum hl_fast_outcome.
   std::array<uint64_t, HL_FAST_OUTCOME_MAX> ReadFastOutcomes() const;
+
+  // Every hash and LRU map of the agent's BPF objects (each shared map once), with its entries
+  // counted now: one bpf() call per entry, so a full 65,536-entry map takes tens of
+  // milliseconds; read at scrape time only.
+  std::vector<MapFill> ReadMapFill() const;
 
   // BPF-side loss counters summed over CPUs, indexed by enum hl_counter.
   std::array<uint64_t, HL_CNT_MAX> ReadCounters() const;

@@ -1,5 +1,7 @@
 #include "agent/config/options.h"
 
+#include "agent/metrics/bounded_regex.h"
+
 #include <utility>
 
 namespace hostlens::config {
@@ -24,10 +26,10 @@ std::optional<Selector> Selector::ForExe(std::string pattern, std::string servic
                                          std::string* error) {
   Selector selector;
   selector.kind = Kind::kExe;
-  try {
-    selector.exe_regex = std::make_shared<const std::regex>(pattern, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    if (error != nullptr) *error = e.what();
+  std::string why;
+  selector.exe_regex = metrics::CompileBoundedRegex(pattern, std::regex::ECMAScript, &why);
+  if (!selector.exe_regex) {
+    if (error != nullptr) *error = why;
     return std::nullopt;
   }
   selector.exe_pattern = std::move(pattern);

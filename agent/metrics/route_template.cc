@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "agent/metrics/bounded_regex.h"
+
 namespace hostlens::metrics {
 namespace {
 
@@ -332,14 +334,14 @@ std::optional<RouteTemplater> RouteTemplater::Create(const RouteRules& rules, st
       *error = "invalid route exclude regex \"\": it would exclude every request";
       return std::nullopt;
     }
-    try {
-      templater.exclude_.push_back(
-          {source, RequiredPrefix(source),
-           std::regex(source, std::regex::ECMAScript | std::regex::optimize)});
-    } catch (const std::regex_error& e) {
-      *error = "invalid route exclude regex " + Quoted(source) + ": " + e.what();
+    std::string why;
+    auto regex =
+        CompileBoundedRegex(source, std::regex::ECMAScript | std::regex::optimize, &why);
+    if (!regex) {
+      *error = "invalid route exclude regex " + Quoted(source) + ": " + why;
       return std::nullopt;
     }
+    templater.exclude_.push_back({source, RequiredPrefix(source), *regex});
   }
   return templater;
 }

@@ -131,6 +131,24 @@ std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput&
     }
     out.push_back(std::move(fast));
   }
+
+  if (!input.bpf_maps.empty()) {
+    prometheus::MetricFamily entries = MakeFamily(
+        "hostlens_bpf_map_entries",
+        "Entries in each of the agent's kernel hash maps now; when one reaches "
+        "hostlens_bpf_map_max_entries, updates fail (counted as events lost, reason map_full) or "
+        "LRU maps evict.",
+        MetricType::Gauge);
+    prometheus::MetricFamily capacity = MakeFamily(
+        "hostlens_bpf_map_max_entries", "Capacity of each of the agent's kernel hash maps.",
+        MetricType::Gauge);
+    for (const auto& map : input.bpf_maps) {
+      AddSample(&entries, {{"map", map.name}}, static_cast<double>(map.entries));
+      AddSample(&capacity, {{"map", map.name}}, static_cast<double>(map.max_entries));
+    }
+    out.push_back(std::move(entries));
+    out.push_back(std::move(capacity));
+  }
   return out;
 }
 

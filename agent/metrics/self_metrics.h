@@ -98,6 +98,13 @@ struct SelfMetricsInput {
   std::map<std::string, uint64_t> series_limited;
   // The kernel's HTTP/1 fast path, by enum hl_fast_outcome; empty when it is off.
   std::vector<uint64_t> http_fast_path;
+  // The kernel's hash maps: name, entries now, capacity.
+  struct MapFill {
+    std::string name;
+    uint64_t entries = 0;
+    uint64_t max_entries = 0;
+  };
+  std::vector<MapFill> bpf_maps;
 };
 
 // The outcome label of hostlens_http_fast_path_total for an enum hl_fast_outcome.
@@ -107,7 +114,7 @@ const char* FastOutcomeName(uint32_t outcome);
 // hostlens_tracked_connections, hostlens_parser_resyncs_total,
 // hostlens_db_commands_unanswered_total, hostlens_connections_evicted_total,
 // hostlens_connections_not_decoded_total, hostlens_series_limited_total,
-// hostlens_http_fast_path_total.
+// hostlens_http_fast_path_total, hostlens_bpf_map_entries, hostlens_bpf_map_max_entries.
 std::vector<prometheus::MetricFamily> CollectSelfMetrics(const SelfMetricsInput& input);
 
 }  // namespace hostlens::metrics

@@ -54,7 +54,7 @@ std::optional<ApiQuery> ParseApiQuery(std::string_view query_string,
       return std::nullopt;
     }
     if (!value) {
-      *error = "bad percent-encoding in '" + std::string(key) + "'";
+      *error = "bad percent-encoding in '" + std::string(key.substr(0, 64)) + "'";
       return std::nullopt;
     }
     if (key == "service") {

@@ -2,6 +2,8 @@
 
 #include <CivetServer.h>
 
+#include "agent/server/gzip.h"
+
 #include <cstring>
 #include <mutex>
 #include <string_view>
@@ -102,7 +104,15 @@ std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::Start(
 
   std::vector<std::pair<std::string, std::unique_ptr<CivetHandler>>> routes;
   routes.emplace_back("/metrics", MakeHandler("/metrics", [&e](mg_connection* conn) {
-                        Respond(conn, 200, kTextFormat, e.metrics());
+                        const std::string text = e.metrics();
+                        if (AcceptsGzip(mg_get_header(conn, "Accept-Encoding"))) {
+                          if (auto gzipped = Gzip(text)) {
+                            Respond(conn, 200, kTextFormat, *gzipped,
+                                    "Content-Encoding: gzip\r\nVary: Accept-Encoding\r\n");
+                            return;
+                          }
+                        }
+                        Respond(conn, 200, kTextFormat, text, "Vary: Accept-Encoding\r\n");
                       }));
   routes.emplace_back("/healthz", MakeHandler("/healthz", [&e](mg_connection* conn) {
                         if (e.healthy()) {

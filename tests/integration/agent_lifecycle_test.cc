@@ -107,6 +107,30 @@ TEST_F(AgentLifecycle, MetricsPassPromtoolButForNodeExporterCamelCase) {
             "'camelCase'\n");
 }
 
+// What Prometheus gets when it asks for gzip (it always does) is the same exposition: every
+// family's HELP and TYPE lines identical, decompressed by curl as a scraper would.
+TEST_F(AgentLifecycle, MetricsGzippedForAScraperThatAsksAreTheSameExposition) {
+  Agent agent({});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  const std::string url = "http://127.0.0.1:" + std::to_string(agent.port()) + "/metrics";
+  auto headers = RunCommand("curl -s -o /dev/null -D - -H 'Accept-Encoding: gzip' " + url);
+  ASSERT_EQ(headers.exit_code, 0) << headers.output;
+  EXPECT_NE(headers.output.find("Content-Encoding: gzip"), std::string::npos) << headers.output;
+  auto families = [](const std::string& exposition) {
+    std::string out;
+    std::istringstream in(exposition);
+    for (std::string line; std::getline(in, line);) {
+      if (line.rfind("# ", 0) == 0) out += line + "\n";
+    }
+    return out;
+  };
+  auto gzipped = RunCommand("curl -s --compressed " + url);
+  ASSERT_EQ(gzipped.exit_code, 0) << gzipped.output;
+  const std::string plain = agent.Get("/metrics").body;
+  EXPECT_FALSE(families(plain).empty());
+  EXPECT_EQ(families(gzipped.output), families(plain));
+}
+
 TEST_F(AgentLifecycle, MemTotalMatchesProcMeminfo) {
   Agent agent({});
   ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <thread>
 
 #include "harness.h"
 
@@ -125,6 +127,64 @@ TEST_F(HttpNginx, KeepAliveLoadCountsEveryRequestAndLosesNothing) {
   // Every one of them one request per read and one response per write: all compact.
   EXPECT_EQ(FastPath(*agent_, "compact"), completed) << Excerpt(*agent_);
   ExpectNoEventsLost();
+  // The kernel's maps as the operator sees them: nginx's two processes tracked, and once ab's
+  // connections are closed, none of them (nor a kept request) left behind.
+  EXPECT_EQ(agent_->Metric("hostlens_bpf_map_entries{map=\"tracked\"}"), 2);
+  EXPECT_EQ(agent_->Metric("hostlens_bpf_map_max_entries{map=\"tracked\"}"), 65536);
+  EXPECT_EQ(Settle([&] { return *agent_->Metric("hostlens_bpf_map_entries{map=\"conns\"}"); }, 0),
+            0)
+      << Excerpt(*agent_);
+  EXPECT_EQ(agent_->Metric("hostlens_bpf_map_entries{map=\"http_pending\"}"), 0);
+}
+
+// Overload: a burst far beyond what a one-page ring buffer can carry (64 keep-alive connections,
+// every payload sent to the agent). The agent stays alive and answers /healthz throughout, says
+// how much it lost, and once the burst is over counts a quiet load on new connections exactly.
+TEST_F(HttpNginx, BurstBeyondATinyRingBufferIsCountedLostThenAQuietLoadIsExact) {
+  ASSERT_NO_FATAL_FAILURE(StartAgentOnNginx(
+      {"--ring-buffer-size", std::to_string(getpagesize()), "--no-http-fast-path"}));
+  std::atomic<bool> burst_over{false};
+  std::atomic<int> health_checks{0}, health_failures{0};
+  std::thread health([&] {
+    while (!burst_over) {
+      if (agent_->Get("/healthz").status != 200) ++health_failures;
+      ++health_checks;
+      std::this_thread::sleep_for(50ms);
+    }
+  });
+  auto ab = RunCommand("timeout 180 ab -q -k -s 30 -n 30000 -c 64 " + Url("/hello"));
+  burst_over = true;
+  health.join();
+  ASSERT_EQ(ab.exit_code, 0) << ab.output;
+  EXPECT_EQ(AbField(ab.output, "Complete requests"), 30000) << ab.output;
+  EXPECT_GT(health_checks, 0);
+  EXPECT_EQ(health_failures, 0) << health_checks << " checks";
+  const double lost = agent_->SumOf("hostlens_events_lost_total", {{"reason", "ringbuf_full"}});
+  EXPECT_GT(lost, 0) << "the burst was meant to overflow the ring buffer\n" << Excerpt(*agent_);
+  ASSERT_EQ(agent_->process().Wait(0ms), std::nullopt) << agent_->process().Stderr();
+
+  // What the burst left settles (its connections are closed), then 100 requests, one at a time
+  // on a connection each and paced, are counted exactly on top of it.
+  double before = -1;
+  ASSERT_TRUE(WaitFor([&] {
+    const double now = agent_->SumOf(kServerCount, {{"service_name", "nginx"}});
+    const bool stable = now == before;
+    before = now;
+    std::this_thread::sleep_for(500ms);
+    return stable;
+  })) << Excerpt(*agent_);
+  const double lost_before = agent_->SumOf("hostlens_events_lost_total", {{"reason", "ringbuf_full"}});
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_EQ(HttpRequest(port_, "/hello").status, 200);
+    std::this_thread::sleep_for(5ms);
+  }
+  EXPECT_EQ(Settle([&] { return agent_->SumOf(kServerCount, {{"service_name", "nginx"}}); },
+                   before + 100),
+            before + 100)
+      << Excerpt(*agent_);
+  EXPECT_EQ(agent_->SumOf("hostlens_events_lost_total", {{"reason", "ringbuf_full"}}), lost_before)
+      << Excerpt(*agent_);
+  EXPECT_EQ(agent_->Get("/healthz").status, 200);
 }
 
 // The same load with the fast path off: every payload goes to the agent, the counts are the same.

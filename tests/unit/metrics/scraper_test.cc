@@ -56,6 +56,22 @@ TEST(SelfMetrics, EveryLossReasonIsExportedEvenAtZero) {
   EXPECT_NE(text.find("hostlens_tracked_processes 7"), std::string::npos);
 }
 
+TEST(SelfMetrics, KernelMapFillHasEntriesAndCapacityPerMap) {
+  SelfMetricsInput in;
+  EXPECT_EQ(prometheus::TextSerializer().Serialize(CollectSelfMetrics(in)).find("hostlens_bpf_map"),
+            std::string::npos);  // no maps read: no families
+  in.bpf_maps = {{"conns", 12, 262144}, {"tracked", 3, 65536}};
+  auto text = prometheus::TextSerializer().Serialize(CollectSelfMetrics(in));
+  for (const char* line : {"# TYPE hostlens_bpf_map_entries gauge",
+                           "hostlens_bpf_map_entries{map=\"conns\"} 12",
+                           "hostlens_bpf_map_entries{map=\"tracked\"} 3",
+                           "# TYPE hostlens_bpf_map_max_entries gauge",
+                           "hostlens_bpf_map_max_entries{map=\"conns\"} 262144",
+                           "hostlens_bpf_map_max_entries{map=\"tracked\"} 65536"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line;
+  }
+}
+
 TEST(SelfMetrics, CacheCommandsWithoutReplyAreCountedPerSystem) {
   SelfMetricsInput in;
   in.db_commands_unanswered["redis"] = 3;

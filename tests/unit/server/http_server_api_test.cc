@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <memory>
 #include <string>
@@ -18,6 +19,7 @@ namespace hostlens::server {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // A port free a moment ago (bound to port 0 and released).
@@ -36,8 +38,9 @@ uint16_t FreePort() {
   return ntohs(addr.sin_port);
 }
 
-// One request, Connection: close; the whole response.
-std::string Get(uint16_t port, const std::string& target) {
+// One request, Connection: close; the whole response. `headers`: more header lines, each ending
+// in CRLF.
+std::string Get(uint16_t port, const std::string& target, const std::string& headers = "") {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -48,7 +51,8 @@ std::string Get(uint16_t port, const std::string& target) {
     return "connect failed";
   }
   const std::string request =
-      "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+      "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n" + headers +
+      "\r\n";
   if (write(fd, request.data(), request.size()) != static_cast<ssize_t>(request.size())) {
     close(fd);
     return "write failed";
@@ -58,6 +62,25 @@ std::string Get(uint16_t port, const std::string& target) {
   for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) response.append(buf, n);
   close(fd);
   return response;
+}
+
+// A gzip member inflated with zlib; "" if it is not one.
+std::string Gunzip(const std::string& data) {
+  z_stream stream{};
+  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "";
+  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  stream.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  char buf[4096];
+  int result = Z_OK;
+  while (result == Z_OK) {
+    stream.next_out = reinterpret_cast<Bytef*>(buf);
+    stream.avail_out = sizeof(buf);
+    result = inflate(&stream, Z_NO_FLUSH);
+    out.append(buf, sizeof(buf) - stream.avail_out);
+  }
+  inflateEnd(&stream);
+  return result == Z_STREAM_END ? out : "";
 }
 
 std::string Body(const std::string& response) {
@@ -117,6 +140,23 @@ TEST_F(HttpServerApiTest, ApisGetTheirParsedParametersAndBadOnesAre400) {
   r = Get(port_, "/api/v1/slow-queries?service=%zz");
   EXPECT_THAT(r, StartsWith("HTTP/1.1 400"));
   EXPECT_EQ(Body(r), "bad percent-encoding in 'service'\n");
+}
+
+// /metrics answers gzip to a scraper that asks for it (Prometheus sends "Accept-Encoding: gzip"),
+// and the same text decompressed; plain text to one that does not, or refuses gzip.
+TEST_F(HttpServerApiTest, MetricsAreGzippedWhenAskedFor) {
+  Start(false);
+  std::string r = Get(port_, "/metrics", "Accept-Encoding: gzip\r\n");
+  EXPECT_THAT(r, StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(r, HasSubstr("Content-Encoding: gzip\r\n"));
+  EXPECT_THAT(r, HasSubstr("Vary: Accept-Encoding\r\n"));
+  EXPECT_EQ(Gunzip(Body(r)), "m 1\n");
+  for (const char* refusal : {"", "Accept-Encoding: identity\r\n", "Accept-Encoding: gzip;q=0\r\n"}) {
+    r = Get(port_, "/metrics", refusal);
+    EXPECT_THAT(r, StartsWith("HTTP/1.1 200")) << refusal;
+    EXPECT_THAT(r, Not(HasSubstr("Content-Encoding"))) << refusal;
+    EXPECT_EQ(Body(r), "m 1\n") << refusal;
+  }
 }
 
 TEST_F(HttpServerApiTest, ApisNotWiredInAre404) {
