@@ -179,6 +179,10 @@ void ExpectNothingLeftAttached(int signal, std::optional<int> expected_exit) {
       << "process 6, sockets 5, data 18 (9 without the enter programs) and fast_read_head "
          "(reached by tail call), tls 6, go_tls 3 (tls and go_tls attached per file)";
 
+  // Its maps too: the ring buffer, the connection and process tables, the fast path's.
+  const auto maps = BpfMapIdsOf(agent.process().pid());
+  ASSERT_GE(maps.size(), 10u);
+
   const auto start = std::chrono::steady_clock::now();
   auto code = agent.process().Stop(signal, 5s);
   ASSERT_TRUE(code.has_value());
@@ -188,6 +192,9 @@ void ExpectNothingLeftAttached(int signal, std::optional<int> expected_exit) {
   }
   for (int id : ids) {
     EXPECT_TRUE(WaitFor([&] { return !BpfProgramExists(id); }, 10s)) << "program " << id;
+  }
+  for (int id : maps) {
+    EXPECT_TRUE(WaitFor([&] { return !BpfMapExists(id); }, 10s)) << "map " << id;
   }
 }
 

@@ -285,6 +285,24 @@ bool BpfProgramExists(int id) {
   return RunCommand("bpftool prog show id " + std::to_string(id)).exit_code == 0;
 }
 
+std::vector<int> BpfMapIdsOf(pid_t pid) {
+  std::set<int> ids;
+  const std::string fdinfo = "/proc/" + std::to_string(pid) + "/fdinfo";
+  for (const auto& entry : std::filesystem::directory_iterator(fdinfo)) {
+    std::istringstream in(ReadFile(entry.path()));
+    std::string key;
+    int value;
+    while (in >> key) {
+      if (key == "map_id:" && in >> value) ids.insert(value);
+    }
+  }
+  return {ids.begin(), ids.end()};
+}
+
+bool BpfMapExists(int id) {
+  return RunCommand("bpftool map show id " + std::to_string(id)).exit_code == 0;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;

@@ -157,6 +157,9 @@ void ExpectNoEventsLost(Agent& agent, std::string (*excerpt)(Agent&),
 // IDs of the BPF programs that process `pid` holds (bpftool prog show).
 std::vector<int> BpfProgramIdsOf(pid_t pid);
 bool BpfProgramExists(int id);
+// IDs of the BPF maps that process `pid` holds (fdinfo "map_id:"), and whether one still exists.
+std::vector<int> BpfMapIdsOf(pid_t pid);
+bool BpfMapExists(int id);
 
 std::string ReadFile(const std::string& path);
 

@@ -1,0 +1,65 @@
+// Faults, each against the real agent and kernel: a tracked server killed in the middle of a
+// request (its connections end, nothing is half-counted later, the kernel's tables are emptied).
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "harness.h"
+
+namespace hostlens::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr char kServerCount[] = "http_server_request_duration_seconds_count";
+
+std::string Excerpt(Agent& agent) {
+  return MetricsExcerpt(agent, {kServerCount, "hostlens_tracked", "hostlens_bpf_map_entries",
+                                "hostlens_events_lost_total", "hostlens_http_fast_path_total"});
+}
+
+TEST(Faults, TrackedServerKilledMidRequestLeavesNothingHalfCounted) {
+  if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
+  ServerScript server("fault_server.py");
+  ASSERT_TRUE(server.WaitUp("/fast", 200));
+  Agent agent({"--pid", std::to_string(server.process().pid())});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  ASSERT_TRUE(WaitFor([&] { return agent.Metric("hostlens_tracked_processes") == 1; }))
+      << Excerpt(agent);
+
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(HttpRequest(server.port(), "/fast").status, 200);
+  auto served = [&] { return agent.SumOf(kServerCount, {{"http_route", "/fast"}}); };
+  ASSERT_EQ(Settle(served, 3), 3) << Excerpt(agent);
+
+  // A request the server reads and never answers; then the server is killed.
+  const int fd = ConnectLoopback(server.port(), 5s);
+  ASSERT_GE(fd, 0);
+  const std::string request = "GET /hang HTTP/1.1\r\nHost: localhost\r\n\r\n";
+  ASSERT_EQ(write(fd, request.data(), request.size()), static_cast<ssize_t>(request.size()));
+  std::this_thread::sleep_for(500ms);
+  server.process().KillGroup();
+  char byte;
+  EXPECT_LE(read(fd, &byte, 1), 0);  // the connection ended with the server
+  close(fd);
+
+  // The process and its connections leave the agent and the kernel's tables.
+  EXPECT_TRUE(WaitFor([&] { return agent.Metric("hostlens_tracked_processes") == 0; }))
+      << Excerpt(agent);
+  EXPECT_TRUE(WaitFor([&] { return agent.Metric("hostlens_tracked_connections") == 0; }))
+      << Excerpt(agent);
+  EXPECT_TRUE(WaitFor([&] {
+    return agent.Metric("hostlens_bpf_map_entries{map=\"conns\"}") == 0 &&
+           agent.Metric("hostlens_bpf_map_entries{map=\"http_pending\"}") == 0;
+  })) << Excerpt(agent);
+  // Nothing counted for the unanswered request, then or later.
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(agent.SumOf(kServerCount), 3) << Excerpt(agent);
+  EXPECT_EQ(agent.SumOf(kServerCount, {{"http_route", "/hang"}}), 0) << Excerpt(agent);
+  ExpectNoEventsLost(agent, Excerpt, {"ringbuf_full", "map_full", "parse"});
+}
+
+}  // namespace
+}  // namespace hostlens::testing
