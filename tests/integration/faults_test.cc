@@ -1,11 +1,16 @@
 // Faults, each against the real agent and kernel: a tracked server killed in the middle of a
-// request (its connections end, nothing is half-counted later, the kernel's tables are emptied).
+// request (its connections end, nothing is half-counted later, the kernel's tables are emptied);
+// a pid recycled by another process (a new process to the agent).
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <memory>
 #include <string>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "harness.h"
 
@@ -59,6 +64,46 @@ TEST(Faults, TrackedServerKilledMidRequestLeavesNothingHalfCounted) {
   EXPECT_EQ(agent.SumOf(kServerCount), 3) << Excerpt(agent);
   EXPECT_EQ(agent.SumOf(kServerCount, {{"http_route", "/hang"}}), 0) << Excerpt(agent);
   ExpectNoEventsLost(agent, Excerpt, {"ringbuf_full", "map_full", "parse"});
+}
+
+// The tracked server exits and another program gets its pid (forced through ns_last_pid): the
+// agent must not take it for the server (no tracking, no service, no connections inherited).
+TEST(Faults, ARecycledPidIsANewProcessToTheAgent) {
+  if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
+  auto server = std::make_unique<ServerScript>("fault_server.py");
+  ASSERT_TRUE(server->WaitUp("/fast", 200));
+  const pid_t pid = server->process().pid();
+  Agent agent({"--port", std::to_string(server->port())});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  ASSERT_TRUE(WaitFor([&] { return agent.Metric("hostlens_tracked_processes") == 1; }))
+      << Excerpt(agent);
+  const int fd = ConnectLoopback(server->port(), 5s);  // a connection the server still holds
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(HttpRequest(server->port(), "/fast").status, 200);
+  server->process().KillGroup();
+  server.reset();
+  close(fd);
+  ASSERT_TRUE(WaitFor([&] { return agent.Metric("hostlens_tracked_processes") == 0; }))
+      << Excerpt(agent);
+
+  // The same pid for a process that listens on nothing (other processes may take it first: tried
+  // again a few times).
+  std::unique_ptr<Process> other;
+  for (int attempt = 0; attempt < 20 && !other; ++attempt) {
+    std::ofstream("/proc/sys/kernel/ns_last_pid") << pid - 1;
+    auto candidate = std::make_unique<Process>(
+        std::vector<std::string>{"/usr/bin/python3", "-c", "import time; time.sleep(60)"});
+    if (candidate->pid() == pid) other = std::move(candidate);
+  }
+  if (!other) GTEST_SKIP() << "pid " << pid << " could not be recycled (another process took it)";
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(agent.Metric("hostlens_tracked_processes"), 0) << Excerpt(agent);
+  EXPECT_EQ(agent.Metric("hostlens_tracked_connections"), 0) << Excerpt(agent);
+  EXPECT_EQ(agent.Metric("hostlens_bpf_map_entries{map=\"tracked\"}"), 0) << Excerpt(agent);
+  const auto status = nlohmann::json::parse(agent.Get("/api/v1/status").body);
+  for (const auto& p : status["tracked_processes"]["processes"]) {
+    EXPECT_NE(p["pid"], pid) << status.dump();
+  }
 }
 
 }  // namespace
