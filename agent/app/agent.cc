@@ -5,6 +5,7 @@
 #include <future>
 #include <system_error>
 
+#include "agent/app/capabilities.h"
 #include "agent/app/collectors.h"
 #include "agent/app/endpoints.h"
 #include "agent/app/kernel.h"
@@ -21,6 +22,13 @@ std::optional<std::string> Agent::Build() {
   auto probes = LoadKernel(options_);
   if (auto* error = std::get_if<std::string>(&probes)) return *error;
   probes_ = std::move(std::get<std::unique_ptr<bpf::Probes>>(probes));
+  // Before any thread starts: every thread after this one inherits what is left.
+  if (options_.drop_capabilities) {
+    const uint64_t keep = CapabilitiesToKeep(options_.listen_port,
+                                             probes_->fallbacks().count("uprobe_multi") > 0);
+    if (auto error = DropCapabilitiesExcept(keep)) return *error;
+    spdlog::info("capabilities kept: {}", CapabilityNames(keep));
+  }
 
   auto stages = Stages::Create(options_, *probes_);
   if (auto* error = std::get_if<std::string>(&stages)) return *error;

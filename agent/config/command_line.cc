@@ -69,6 +69,10 @@ class CommandLine {
     capture_literals_option_ =
         app_.add_flag("--capture-literals", capture_literals_,
                       "Keep SQL text as sent, literals included, in /api/v1/slow-queries");
+    keep_capabilities_option_ = app_.add_flag(
+        "--keep-capabilities", keep_capabilities_,
+        "Keep every capability after start (by default the agent keeps only CAP_BPF, "
+        "CAP_PERFMON, CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH once its probes are attached)");
     no_http_fast_path_option_ = app_.add_flag(
         "--no-http-fast-path", no_http_fast_path_,
         "Send every HTTP/1 payload to the agent instead of one compact record per exchange");
@@ -232,6 +236,7 @@ class CommandLine {
     // the file's capture_literals: true.
     if (capture_literals_option_->count() > 0) options->capture_literals = capture_literals_;
     if (no_http_fast_path_option_->count() > 0) options->http_fast_path = !no_http_fast_path_;
+    if (keep_capabilities_option_->count() > 0) options->drop_capabilities = !keep_capabilities_;
     return {};
   }
 
@@ -242,6 +247,8 @@ class CommandLine {
   bool capture_literals_ = false;
   CLI::Option* capture_literals_option_ = nullptr;
   bool no_http_fast_path_ = false;
+  bool keep_capabilities_ = false;
+  CLI::Option* keep_capabilities_option_ = nullptr;
   CLI::Option* no_http_fast_path_option_ = nullptr;
 };
 

@@ -67,6 +67,9 @@ struct Options {
   // The kernel's HTTP/1 fast path (include/hostlens/abi/http_fast.h): one compact record per
   // simple exchange on a server connection instead of its payloads.
   bool http_fast_path = true;
+  // Once the probes are attached, drop every capability the running agent no longer needs
+  // (agent/app/capabilities.h); --keep-capabilities keeps them.
+  bool drop_capabilities = true;
   // Kernel BPF features to do without even where the kernel has them, so that their fallbacks
   // can be tested (and used) anywhere: names from bpf::OptionalKernelFeatures().
   std::set<std::string> without_kernel_features;

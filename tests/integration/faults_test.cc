@@ -106,5 +106,41 @@ TEST(Faults, ARecycledPidIsANewProcessToTheAgent) {
   }
 }
 
+// Hostile input on a tracked server's connections (tests/integration/clients/hostile_client.py:
+// random bytes, a TLS ClientHello to the plaintext port, a cut request line, lying lengths, a 1 GB
+// Content-Length, a million headers, a 1 MB request line): the agent neither crashes nor stalls,
+// answers /healthz throughout, counts no GET /fast that was not one, and counts the next plain
+// requests exactly.
+TEST(Faults, HostileInputOnTrackedConnectionsNeitherCrashesNorStallsTheAgent) {
+  if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
+  ServerScript server("fault_server.py");
+  ASSERT_TRUE(server.WaitUp("/fast", 200));
+  Agent agent({"--pid", std::to_string(server.process().pid())});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  ASSERT_TRUE(WaitFor([&] { return agent.Metric("hostlens_tracked_processes") == 1; }))
+      << Excerpt(agent);
+
+  auto hostile = RunCommand("/usr/bin/python3 -B " HOSTLENS_SOURCE_DIR
+                            "/tests/integration/clients/hostile_client.py " +
+                            std::to_string(server.port()));
+  ASSERT_EQ(hostile.exit_code, 0) << hostile.output;
+  const auto sent = nlohmann::json::parse(hostile.output.substr(hostile.output.rfind('{')));
+  EXPECT_EQ(sent["tls_client_hello"], "SSLError") << sent.dump();
+  EXPECT_EQ(agent.process().Wait(std::chrono::milliseconds(0)), std::nullopt)
+      << agent.process().Stderr();
+  EXPECT_EQ(agent.Get("/healthz").status, 200);
+
+  auto get_fast = [&] {
+    return agent.SumOf(kServerCount, {{"http_route", "/fast"},
+                                      {"http_request_method", "GET"},
+                                      {"http_response_status_code", "200"}});
+  };
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(get_fast(), 0) << Excerpt(agent) << sent.dump();
+  for (int i = 0; i < 50; ++i) ASSERT_EQ(HttpRequest(server.port(), "/fast").status, 200);
+  EXPECT_EQ(Settle(get_fast, 50), 50) << Excerpt(agent) << sent.dump();
+  EXPECT_EQ(agent.Get("/healthz").status, 200);
+}
+
 }  // namespace
 }  // namespace hostlens::testing
