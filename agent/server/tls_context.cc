@@ -7,9 +7,10 @@
 namespace hostlens::server {
 namespace {
 
-// OpenSSL's reason for the last failure, e.g. "no start line", and clears its error queue.
+// OpenSSL's reason for the failure, e.g. "no start line", and clears its error queue. The first
+// error queued is the cause; later ones are the callers' ("PEM lib").
 std::string OpenSslReason() {
-  const unsigned long code = ERR_peek_last_error();
+  const unsigned long code = ERR_peek_error();
   const char* reason = code != 0 ? ERR_reason_error_string(code) : nullptr;
   std::string text = reason ? reason : "unknown OpenSSL error";
   ERR_clear_error();
