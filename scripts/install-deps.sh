@@ -33,6 +33,7 @@ build_pkgs=(
   libelf-dev zlib1g-dev      # libbpf's own link dependencies
   prometheus-cpp-dev         # metric registry and text serializer
   libcivetweb-dev            # HTTP server for /metrics and the APIs
+  libcrypt-dev               # crypt_r (libxcrypt): bcrypt checks of --web-config-file's basic_auth_users
   libcli11-dev               # command-line flags
   libspdlog-dev              # logging with levels
   libyaml-cpp-dev            # --config file
@@ -40,12 +41,12 @@ build_pkgs=(
   libgtest-dev libgmock-dev  # unit and integration tests
   libbenchmark-dev           # micro-benchmarks of the parsers (build/tests/*_benchmark)
   libpg-query-dev            # PostgreSQL's own parser, measured against our SQL normalizer (bench/)
-  libssl-dev                 # OpenSSL for the TLS test client (tests/integration/clients/tls_client.c)
+  libssl-dev                 # OpenSSL: the endpoint's TLS and Basic auth (--web-config-file), the TLS test client
   libseccomp-dev             # the seccomp-confined TLS client that must survive the TLS probes
   libcapstone-dev            # x86-64 instruction decoder: the RET instructions of Go's crypto/tls functions
 )
 test_pkgs=(
-  prometheus                 # promtool checks /metrics in the integration tests
+  prometheus                 # promtool checks /metrics; a real scrape over TLS with Basic auth
   curl procps iproute2       # tests scrape endpoints, inspect processes and sockets
   openssl                    # the TLS tests make their own certificates
   golang-go                  # the Go TLS tests build their HTTPS server and client (crypto/tls)

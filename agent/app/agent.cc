@@ -50,12 +50,24 @@ std::optional<std::string> Agent::Build() {
   ring_buffer_ = std::move(std::get<std::unique_ptr<bpf::RingBuffer>>(opened));
   loop_ = std::make_unique<EventLoop>(*ring_buffer_);
 
+  server::Security security;
+  if (options_.web_config) {
+    security.tls = options_.web_config->tls;
+    security.basic_auth_users = options_.web_config->basic_auth_users;
+  }
+  security.open_health = options_.web_open_health;
+  const bool tls = security.tls.has_value();
+  const bool basic_auth = !security.basic_auth_users.empty();
   auto started = server::HttpServer::Start(
-      options_.ListenAddress(), MakeEndpoints({*stages_, scraper_, *loop_, readiness_}));
+      options_.ListenAddress(), MakeEndpoints({*stages_, scraper_, *loop_, readiness_}),
+      std::move(security));
   if (auto* error = std::get_if<std::string>(&started)) return *error;
   http_ = std::move(std::get<std::unique_ptr<server::HttpServer>>(started));
-  spdlog::info("serving http://{}/metrics (also /healthz /readyz /api/v1/status)",
-               options_.ListenAddress());
+  spdlog::info("serving {}://{}/metrics (also /healthz /readyz /api/v1/status){}",
+               tls ? "https" : "http", options_.ListenAddress(),
+               basic_auth ? (options_.web_open_health ? ", Basic auth except /healthz /readyz"
+                                                       : ", Basic auth")
+                          : "");
 
   scraper_.Collect();
   readiness_.SetReady();

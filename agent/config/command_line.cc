@@ -9,6 +9,7 @@
 
 #include "agent/config/config_file.h"
 #include "agent/config/value_parsers.h"
+#include "agent/config/web_config.h"
 
 namespace hostlens::config {
 namespace {
@@ -66,6 +67,11 @@ class CommandLine {
     Add(&without_kernel_feature_, "--without-kernel-feature", "NAME",
         "Use the fallback of this kernel BPF feature even if the kernel has it: task_storage, "
         "uprobe_multi, task_pt_regs (repeatable)");
+    Add(&web_config_file_, "--web-config-file", "FILE",
+        "TLS and Basic auth for the HTTP endpoint, in exporter-toolkit's web config format");
+    web_open_health_option_ = app_.add_flag(
+        "--web-open-health", web_open_health_,
+        "Serve /healthz and /readyz without credentials (for kubelet probes)");
     capture_literals_option_ =
         app_.add_flag("--capture-literals", capture_literals_,
                       "Keep SQL text as sent, literals included, in /api/v1/slow-queries");
@@ -88,7 +94,7 @@ class CommandLine {
     if (std::string problem = CheckArguments(); !problem.empty()) return problem;
     for (const Flag* flag : {&listen_, &config_, &procfs_, &log_level_, &ring_buffer_size_,
                              &max_tracked_processes_, &capture_bytes_, &max_routes_per_service_,
-                             &slow_query_threshold_}) {
+                             &slow_query_threshold_, &web_config_file_}) {
       if (flag->values.size() > 1) {
         return flag->option->get_name() + ": given " + std::to_string(flag->values.size()) +
                " times; it takes one value";
@@ -108,6 +114,13 @@ class CommandLine {
       options->config_path = path;
     }
     if (std::string problem = ReadScalarsInto(options); !problem.empty()) return problem;
+    if (!web_config_file_.values.empty()) {
+      const std::string& path = web_config_file_.values[0];
+      WebConfigResult web = LoadWebConfig(path);
+      if (!web.config) return "--web-config-file " + web.error;
+      options->web_config = std::move(*web.config);
+      options->web_config_path = path;
+    }
     options->selectors.insert(options->selectors.end(), flag_selectors.begin(),
                               flag_selectors.end());
     std::vector<std::string>& patterns = options->route_rules.patterns;
@@ -237,19 +250,22 @@ class CommandLine {
     if (capture_literals_option_->count() > 0) options->capture_literals = capture_literals_;
     if (no_http_fast_path_option_->count() > 0) options->http_fast_path = !no_http_fast_path_;
     if (keep_capabilities_option_->count() > 0) options->drop_capabilities = !keep_capabilities_;
+    if (web_open_health_option_->count() > 0) options->web_open_health = web_open_health_;
     return {};
   }
 
   CLI::App app_;
   Flag listen_, pid_, port_, exe_, config_, procfs_, log_level_, ring_buffer_size_,
       max_tracked_processes_, capture_bytes_, route_, exclude_route_, max_routes_per_service_,
-      slow_query_threshold_, without_kernel_feature_;
+      slow_query_threshold_, without_kernel_feature_, web_config_file_;
   bool capture_literals_ = false;
   CLI::Option* capture_literals_option_ = nullptr;
   bool no_http_fast_path_ = false;
   bool keep_capabilities_ = false;
   CLI::Option* keep_capabilities_option_ = nullptr;
   CLI::Option* no_http_fast_path_option_ = nullptr;
+  bool web_open_health_ = false;
+  CLI::Option* web_open_health_option_ = nullptr;
 };
 
 // Library messages (CLI11, regex, yaml-cpp) and user-typed paths could carry line breaks.

@@ -1,21 +1,14 @@
 #include "agent/config/config_file.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
 #include <set>
-#include <sstream>
 #include <utility>
+
+#include "agent/config/yaml_document.h"
 
 namespace hostlens::config {
 namespace {
-
-// A config file is a few hundred bytes; the cap keeps `--config /dev/zero` from hanging startup.
-constexpr size_t kMaxConfigBytes = 1 << 20;
 
 constexpr std::string_view kTopLevelKeys =
     "listen, log_level, procfs, ring_buffer_size, max_tracked_processes, capture_bytes, "
@@ -23,40 +16,6 @@ constexpr std::string_view kTopLevelKeys =
 constexpr std::string_view kSelectorKeys = "service_name, pid, port, exe";
 constexpr std::string_view kHttpKeys = "routes, exclude_routes, max_routes_per_service";
 constexpr std::string_view kDbKeys = "slow_query_threshold, slow_queries_kept";
-
-std::string Describe(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Scalar:
-      return "a single value";
-    default:
-      return "nothing";
-  }
-}
-
-// Counts the documents the parser reports (and where the second begins); ignores the rest.
-class DocumentCounter : public YAML::EventHandler {
- public:
-  int documents = 0;
-  int second_line = 0;
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    if (++documents == 2) second_line = mark.line;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-};
 
 // Walks the document and keeps the first problem with where it is, so the user fixes the file
 // from top to bottom.
@@ -66,7 +25,7 @@ class SettingsReader {
     if (root.IsNull()) return true;
     if (!root.IsMap()) {
       return Fail(root.Mark(),
-                  "expected a mapping of settings (key: value), got " + Describe(root));
+                  "expected a mapping of settings (key: value), got " + DescribeNode(root));
     }
     std::set<std::string> seen;
     for (const auto& entry : root) {
@@ -116,7 +75,7 @@ class SettingsReader {
 
   bool ReadKey(const YAML::Node& key_node, std::set<std::string>* seen, std::string* key) {
     if (!key_node.IsScalar()) {
-      return Fail(key_node.Mark(), "expected a key name, got " + Describe(key_node));
+      return Fail(key_node.Mark(), "expected a key name, got " + DescribeNode(key_node));
     }
     *key = key_node.Scalar();
     if (!seen->insert(*key).second) return Fail(key_node.Mark(), "duplicate key " + Quote(*key));
@@ -129,7 +88,7 @@ class SettingsReader {
     const auto& [key, value] = entry;
     if (value.IsNull()) return Fail(key.Mark(), key.Scalar() + ": missing value");
     if (!value.IsScalar()) {
-      return Fail(value.Mark(), key.Scalar() + ": expected a single value, got " + Describe(value));
+      return Fail(value.Mark(), key.Scalar() + ": expected a single value, got " + DescribeNode(value));
     }
     *text = value.Scalar();
     return true;
@@ -155,7 +114,7 @@ class SettingsReader {
     // As with "selectors:", an empty list is what is left after commenting out every item.
     if (list.IsNull()) return true;
     if (!list.IsSequence()) {
-      return Fail(list.Mark(), key.Scalar() + ": expected a list, got " + Describe(list));
+      return Fail(list.Mark(), key.Scalar() + ": expected a list, got " + DescribeNode(list));
     }
     for (const YAML::Node& item : list) {
       // Like an empty value (see ReadScalar), an empty item ("-" alone) is placed on the next
@@ -163,7 +122,7 @@ class SettingsReader {
       if (item.IsNull()) return Fail(key.Mark(), key.Scalar() + ": a list item is empty");
       if (!item.IsScalar()) {
         return Fail(item.Mark(),
-                    key.Scalar() + ": expected " + std::string(what) + ", got " + Describe(item));
+                    key.Scalar() + ": expected " + std::string(what) + ", got " + DescribeNode(item));
       }
       std::string error;
       std::optional<std::string> value = parse(item.Scalar(), &error);
@@ -178,7 +137,7 @@ class SettingsReader {
     if (section.IsNull()) return true;
     if (!section.IsMap()) {
       return Fail(section.Mark(),
-                  "http: expected a mapping of settings (key: value), got " + Describe(section));
+                  "http: expected a mapping of settings (key: value), got " + DescribeNode(section));
     }
     std::set<std::string> seen;
     for (const auto& entry : section) {
@@ -206,7 +165,7 @@ class SettingsReader {
     if (section.IsNull()) return true;
     if (!section.IsMap()) {
       return Fail(section.Mark(),
-                  "db: expected a mapping of settings (key: value), got " + Describe(section));
+                  "db: expected a mapping of settings (key: value), got " + DescribeNode(section));
     }
     std::set<std::string> seen;
     for (const auto& entry : section) {
@@ -239,7 +198,7 @@ class SettingsReader {
     // An empty "selectors:" is what is left after commenting out every item; it means none.
     if (list.IsNull()) return true;
     if (!list.IsSequence()) {
-      return Fail(list.Mark(), "selectors: expected a list, got " + Describe(list));
+      return Fail(list.Mark(), "selectors: expected a list, got " + DescribeNode(list));
     }
     for (const YAML::Node& item : list) {
       Selector selector;
@@ -254,7 +213,7 @@ class SettingsReader {
       return Fail(item.Mark(),
                   "selectors: expected a mapping like {service_name: api, port: 8080}"
                   ", got " +
-                      Describe(item));
+                      DescribeNode(item));
     }
     std::set<std::string> seen;
     std::optional<std::string> service_name;
@@ -314,76 +273,30 @@ class SettingsReader {
   std::string problem_;
 };
 
-// The message on one line whatever yaml-cpp put in it (its "unknown escape character" names the
-// character as is, a newline included): control bytes shown as \n, \t or \xNN.
 ConfigFileResult Failure(std::string_view source_name, std::string_view problem) {
   ConfigFileResult result;
-  result.error = std::string(source_name) + ": ";
-  for (char c : problem) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte != 0x7f) {
-      result.error += c;
-    } else {
-      const std::string quoted = Quote(std::string_view(&c, 1));  // "\n", "\x01", ...
-      result.error += quoted.substr(1, quoted.size() - 2);
-    }
-  }
+  result.error = SourceError(source_name, problem);
   return result;
 }
 
 }  // namespace
 
 ConfigFileResult ParseConfigFile(std::string_view yaml, std::string_view source_name) {
-  // Documents are counted first, at most two, with yaml-cpp's event parser: its LoadAll never
-  // returns on some malformed files (",ttp:\n \n    - x" yields empty documents without end;
-  // found by fuzz/config_fuzzer.cc). Then the first one is loaded.
-  YAML::Node document;
-  try {
-    std::istringstream in{std::string(yaml)};
-    YAML::Parser parser(in);
-    DocumentCounter counter;
-    for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
-    }
-    if (counter.documents > 1) {
-      return Failure(source_name, "line " + std::to_string(counter.second_line + 1) +
-                                      ": only one YAML document is allowed");
-    }
-    document = YAML::Load(std::string(yaml));
-  } catch (const YAML::ParserException& e) {
-    return Failure(source_name, "line " + std::to_string(e.mark.line + 1) + ": " + e.msg);
-  } catch (const YAML::Exception& e) {
-    return Failure(source_name, e.what());
-  }
+  std::string problem;
+  std::optional<YAML::Node> document = LoadSingleDocument(yaml, &problem);
+  if (!document) return Failure(source_name, problem);
 
   FileSettings settings;
   SettingsReader reader;
-  if (!reader.Read(document, &settings)) {
+  if (!reader.Read(*document, &settings)) {
     return Failure(source_name, reader.problem());
   }
   return ConfigFileResult{std::move(settings), {}};
 }
 
 ConfigFileResult LoadConfigFile(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return Failure(path, std::string("cannot open: ") + std::strerror(errno));
-  std::string text;
-  char buffer[8192];
-  while (true) {
-    const ssize_t n = read(fd, buffer, sizeof(buffer));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      const int saved_errno = errno;
-      close(fd);
-      return Failure(path, std::string("cannot read: ") + std::strerror(saved_errno));
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<size_t>(n));
-    if (text.size() > kMaxConfigBytes) {
-      close(fd);
-      return Failure(path, "larger than 1 MiB; is this the config file?");
-    }
-  }
-  close(fd);
+  std::string text, problem;
+  if (!ReadSmallFile(path, "the config file", &text, &problem)) return Failure(path, problem);
   return ParseConfigFile(text, path);
 }
 

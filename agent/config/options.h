@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/config/web_config.h"
 #include "agent/metrics/route_template.h"
 
 namespace hostlens::config {
@@ -73,6 +74,11 @@ struct Options {
   // Kernel BPF features to do without even where the kernel has them, so that their fallbacks
   // can be tested (and used) anywhere: names from bpf::OptionalKernelFeatures().
   std::set<std::string> without_kernel_features;
+  // --web-config-file: TLS and Basic auth for the HTTP endpoint; nullopt = plain HTTP, open.
+  std::optional<WebConfig> web_config;
+  std::string web_config_path;  // empty if none
+  // /healthz and /readyz without credentials (kubelet probes cannot send them).
+  bool web_open_health = false;
 };
 
 }  // namespace hostlens::config

@@ -2,7 +2,9 @@
 
 #include <CivetServer.h>
 
+#include "agent/server/basic_auth.h"
 #include "agent/server/gzip.h"
+#include "agent/server/tls_context.h"
 
 #include <cstring>
 #include <mutex>
@@ -25,12 +27,19 @@ void Respond(mg_connection* conn, int status, const char* content_type, std::str
   if (!head) mg_write(conn, body.data(), body.size());
 }
 
-// GET and HEAD go to Serve(); every other method gets 405.
+// Basic auth first, whatever the method and path, so that nothing (not even which paths exist)
+// is told without credentials; then GET and HEAD go to Serve() and every other method gets 405.
+// `authenticator` null: no credentials needed here.
 class Handler : public CivetHandler {
  public:
-  explicit Handler(std::string path) : path_(std::move(path)) {}
-  bool handleGet(CivetServer*, mg_connection* conn) override { return Dispatch(conn); }
-  bool handleHead(CivetServer*, mg_connection* conn) override { return Dispatch(conn); }
+  Handler(std::string path, BasicAuthenticator* authenticator)
+      : path_(std::move(path)), authenticator_(authenticator) {}
+  bool handleGet(CivetServer*, mg_connection* conn) override {
+    return Authorized(conn) ? Dispatch(conn) : true;
+  }
+  bool handleHead(CivetServer*, mg_connection* conn) override {
+    return Authorized(conn) ? Dispatch(conn) : true;
+  }
   bool handlePost(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
   bool handlePut(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
   bool handleDelete(CivetServer*, mg_connection* conn) override { return NotAllowed(conn); }
@@ -41,6 +50,15 @@ class Handler : public CivetHandler {
   virtual void Serve(mg_connection* conn) = 0;
 
  private:
+  // Answers 401 itself when the request lacks valid credentials.
+  bool Authorized(mg_connection* conn) {
+    if (authenticator_ == nullptr || authenticator_->Allows(mg_get_header(conn, "Authorization"))) {
+      return true;
+    }
+    Respond(conn, 401, "text/plain", "unauthorized\n",
+            "WWW-Authenticate: Basic realm=\"hostlens\"\r\n");
+    return false;
+  }
   bool Dispatch(mg_connection* conn) {
     // CivetWeb also routes /metrics/anything here; only the exact path is ours.
     const mg_request_info* request = mg_get_request_info(conn);
@@ -52,18 +70,21 @@ class Handler : public CivetHandler {
     return true;
   }
   bool NotAllowed(mg_connection* conn) {
+    if (!Authorized(conn)) return true;
     Respond(conn, 405, "text/plain", "method not allowed\n", "Allow: GET, HEAD\r\n");
     return true;
   }
   std::string path_;
+  BasicAuthenticator* authenticator_;
 };
 
 // Serves through the gate: shared while open, 503 once closed.
 template <typename F>
 class FunctionHandler : public Handler {
  public:
-  FunctionHandler(std::string path, std::shared_mutex& gate, const bool& closed, F serve)
-      : Handler(std::move(path)), gate_(gate), closed_(closed), serve_(std::move(serve)) {}
+  FunctionHandler(std::string path, BasicAuthenticator* authenticator, std::shared_mutex& gate,
+                  const bool& closed, F serve)
+      : Handler(std::move(path), authenticator), gate_(gate), closed_(closed), serve_(std::move(serve)) {}
 
  protected:
   void Serve(mg_connection* conn) override {
@@ -83,6 +104,7 @@ class FunctionHandler : public Handler {
 
 std::mutex last_error_mu;
 std::string last_error;
+std::string tls_error;  // from InitSsl; guarded by last_error_mu
 
 int LogMessage(const mg_connection*, const char* message) {
   std::lock_guard lock(last_error_mu);
@@ -90,17 +112,40 @@ int LogMessage(const mg_connection*, const char* message) {
   return 1;  // handled: CivetWeb prints nothing itself
 }
 
+// CivetWeb calls this while it starts, on the thread that constructs the CivetServer, with the
+// SSL_CTX it made. Returning 1 tells it the context is complete: it loads no certificate itself.
+// Its user_data is the CivetServer, whose user context is the TLS settings.
+int InitSsl(void* ssl_ctx, void* user_data) {
+  const auto* tls = static_cast<const config::TlsServerConfig*>(
+      static_cast<CivetServer*>(user_data)->getUserContext());
+  std::string error = ConfigureTlsContext(ssl_ctx, *tls);
+  if (error.empty()) return 1;
+  std::lock_guard lock(last_error_mu);
+  tls_error = std::move(error);
+  return -1;
+}
+
 }  // namespace
 
 std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::Start(
-    const std::string& address, Endpoints endpoints) {
+    const std::string& address, Endpoints endpoints, Security security) {
+  if (security.tls) {
+    if (std::string problem = CheckCivetwebTls(); !problem.empty()) return "TLS: " + problem;
+  }
   std::unique_ptr<HttpServer> server(new HttpServer());
   server->endpoints_ = std::move(endpoints);
+  if (!security.basic_auth_users.empty()) {
+    server->authenticator_ =
+        std::make_unique<BasicAuthenticator>(std::move(security.basic_auth_users));
+  }
   const Endpoints& e = server->endpoints_;
-  auto MakeHandler = [&server](std::string path, auto serve) -> std::unique_ptr<CivetHandler> {
-    return std::make_unique<FunctionHandler<decltype(serve)>>(std::move(path), server->gate_,
-                                                              server->closed_, std::move(serve));
+  auto MakeHandler = [&server](std::string path, auto serve,
+                               bool open = false) -> std::unique_ptr<CivetHandler> {
+    return std::make_unique<FunctionHandler<decltype(serve)>>(
+        std::move(path), open ? nullptr : server->authenticator_.get(), server->gate_,
+        server->closed_, std::move(serve));
   };
+  const bool open_health = security.open_health;
 
   std::vector<std::pair<std::string, std::unique_ptr<CivetHandler>>> routes;
   routes.emplace_back("/metrics", MakeHandler("/metrics", [&e](mg_connection* conn) {
@@ -120,14 +165,14 @@ std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::Start(
                         } else {
                           Respond(conn, 503, "text/plain", "event loop stalled\n");
                         }
-                      }));
+                      }, open_health));
   routes.emplace_back("/readyz", MakeHandler("/readyz", [&e](mg_connection* conn) {
                         if (auto reason = e.not_ready_reason()) {
                           Respond(conn, 503, "text/plain", *reason + "\n");
                         } else {
                           Respond(conn, 200, "text/plain", "ready\n");
                         }
-                      }));
+                      }, open_health));
   routes.emplace_back("/api/v1/status", MakeHandler("/api/v1/status", [&e](mg_connection* conn) {
                         Respond(conn, 200, "application/json", e.status_json());
                       }));
@@ -159,13 +204,22 @@ std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::Start(
 
   CivetCallbacks callbacks;
   callbacks.log_message = &LogMessage;
+  // An "s" after the port makes CivetWeb speak TLS there, with the context InitSsl sets up.
+  if (security.tls) callbacks.init_ssl = &InitSsl;
   const std::vector<std::string> options = {
-      "listening_ports", address, "num_threads", "4", "enable_keep_alive", "yes",
+      "listening_ports", security.tls ? address + "s" : address, "num_threads", "4", "enable_keep_alive", "yes",
       "request_timeout_ms", "10000", "enable_directory_listing", "no"};
   try {
-    server->server_ = std::make_unique<CivetServer>(options, &callbacks);
+    {
+      std::lock_guard lock(last_error_mu);
+      tls_error.clear();
+    }
+    server->tls_ = std::move(security.tls);
+    const config::TlsServerConfig* tls = server->tls_ ? &*server->tls_ : nullptr;
+    server->server_ = std::make_unique<CivetServer>(options, &callbacks, tls);
   } catch (const std::exception& ex) {
     std::lock_guard lock(last_error_mu);
+    if (!tls_error.empty()) return "TLS: " + tls_error;
     return "failed to listen on " + address + ": " +
            (last_error.empty() ? std::string(ex.what()) : last_error);
   }

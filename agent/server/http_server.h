@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <shared_mutex>
@@ -9,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "agent/config/web_config.h"
 #include "agent/server/api_query.h"
 
 class CivetServer;
@@ -29,15 +31,27 @@ struct Endpoints {
   std::function<std::string(const ApiQuery&)> routes_json;
 };
 
+// Who may reach the endpoints and how (--web-config-file, --web-open-health).
+struct Security {
+  std::optional<config::TlsServerConfig> tls;  // set: HTTPS only on the address
+  // User -> bcrypt hash; non-empty: every request needs Basic auth, else 401.
+  std::map<std::string, std::string> basic_auth_users;
+  bool open_health = false;  // /healthz and /readyz need no credentials
+};
+
+class BasicAuthenticator;
+
 // The agent's one CivetServer: /metrics, /healthz, /readyz, /api/v1/status,
 // /api/v1/slow-queries, /api/v1/routes;
 // other paths 404, methods other than GET and HEAD 405.
 class HttpServer {
  public:
   // `address` as CivetWeb's listening_ports takes it ("0.0.0.0:9477",
-  // "[::1]:9477"). Error: one line, "failed to listen on ADDR:PORT: reason".
+  // "[::1]:9477"). Error: one line, "failed to listen on ADDR:PORT: reason", or for TLS
+  // "TLS: <file and OpenSSL's reason>".
   static std::variant<std::unique_ptr<HttpServer>, std::string> Start(const std::string& address,
-                                                                      Endpoints endpoints);
+                                                                      Endpoints endpoints,
+                                                                      Security security = {});
   // From now on every endpoint answers 503 without calling into Endpoints;
   // returns once no handler is running. Lets the caller tear down what the
   // endpoints read while CivetWeb (slow to stop: up to 2 s in 1.15) winds down.
@@ -54,6 +68,8 @@ class HttpServer {
   std::shared_mutex gate_;
   bool closed_ = false;
   Endpoints endpoints_;
+  std::unique_ptr<BasicAuthenticator> authenticator_;  // null: no Basic auth
+  std::optional<config::TlsServerConfig> tls_;          // CivetServer's user context
   std::vector<std::unique_ptr<CivetHandler>> handlers_;
   std::unique_ptr<CivetServer> server_;
 };

@@ -90,7 +90,7 @@ std::string Body(const std::string& response) {
 
 class HttpServerApiTest : public ::testing::Test {
  protected:
-  void Start(bool with_apis) {
+  void Start(bool with_apis, Security security = {}) {
     Endpoints e;
     e.metrics = [] { return std::string("m 1\n"); };
     e.healthy = [] { return true; };
@@ -106,7 +106,7 @@ class HttpServerApiTest : public ::testing::Test {
     }
     for (int attempt = 0; attempt < 5 && !server_; ++attempt) {
       port_ = FreePort();
-      auto started = HttpServer::Start("127.0.0.1:" + std::to_string(port_), std::move(e));
+      auto started = HttpServer::Start("127.0.0.1:" + std::to_string(port_), e, security);
       if (auto* server = std::get_if<std::unique_ptr<HttpServer>>(&started)) {
         server_ = std::move(*server);
       }
@@ -165,6 +165,54 @@ TEST_F(HttpServerApiTest, ApisNotWiredInAre404) {
   EXPECT_THAT(Get(port_, "/api/v1/routes?limit=1"), StartsWith("HTTP/1.1 404"));
   EXPECT_THAT(Get(port_, "/api/v1/routes/extra"), StartsWith("HTTP/1.1 404"));
   EXPECT_THAT(Get(port_, "/metrics"), StartsWith("HTTP/1.1 200"));
+}
+
+
+// Basic auth in front of every path and method; --web-open-health leaves the probes open.
+TEST_F(HttpServerApiTest, BasicAuthGuardsEveryPathButOpenHealth) {
+  Security security;
+  // bcrypt of "secret", cost 4.
+  security.basic_auth_users = {
+      {"prometheus", "$2y$04$X8yOB8ZH3zw7PEOjrtLmCuC6KPojgrf0Nw8valkzcp1srjtXkwM6m"}};
+  security.open_health = true;
+  Start(true, security);
+  const std::string right = "Authorization: Basic cHJvbWV0aGV1czpzZWNyZXQ=\r\n";
+  const std::string wrong = "Authorization: Basic cHJvbWV0aGV1czp3cm9uZw==\r\n";
+  for (const char* path : {"/metrics", "/api/v1/status", "/api/v1/routes", "/nope"}) {
+    for (const std::string& headers : {std::string(), wrong}) {
+      const std::string r = Get(port_, path, headers);
+      EXPECT_THAT(r, StartsWith("HTTP/1.1 401")) << path;
+      EXPECT_THAT(r, HasSubstr("WWW-Authenticate: Basic realm=\"hostlens\"\r\n")) << path;
+    }
+  }
+  std::string r = Get(port_, "/metrics", right);
+  EXPECT_THAT(r, StartsWith("HTTP/1.1 200"));
+  EXPECT_EQ(Body(r), "m 1\n");
+  EXPECT_THAT(Get(port_, "/nope", right), StartsWith("HTTP/1.1 404"));
+  EXPECT_THAT(Get(port_, "/healthz"), StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(Get(port_, "/readyz"), StartsWith("HTTP/1.1 200"));
+}
+
+TEST_F(HttpServerApiTest, HealthNeedsCredentialsUnlessOpened) {
+  Security security;
+  security.basic_auth_users = {
+      {"prometheus", "$2y$04$X8yOB8ZH3zw7PEOjrtLmCuC6KPojgrf0Nw8valkzcp1srjtXkwM6m"}};
+  Start(false, security);
+  EXPECT_THAT(Get(port_, "/healthz"), StartsWith("HTTP/1.1 401"));
+  EXPECT_THAT(Get(port_, "/readyz"), StartsWith("HTTP/1.1 401"));
+  EXPECT_THAT(Get(port_, "/healthz", "Authorization: Basic cHJvbWV0aGV1czpzZWNyZXQ=\r\n"),
+              StartsWith("HTTP/1.1 200"));
+}
+
+// This test binary is not the agent's: it lacks the OpenSSL 3 fix for CivetWeb
+// (civetweb_openssl3.cc), and TLS is refused with a reason instead of crashing on a connection.
+TEST(HttpServerTlsTest, RefusedWithoutTheCivetwebFix) {
+  Security security;
+  security.tls = config::TlsServerConfig{"/nonexistent.crt", "/nonexistent.key",
+                                         config::ClientAuth::kNoClientCert, ""};
+  auto started = HttpServer::Start("127.0.0.1:" + std::to_string(FreePort()), Endpoints{}, security);
+  ASSERT_TRUE(std::holds_alternative<std::string>(started));
+  EXPECT_THAT(std::get<std::string>(started), StartsWith("TLS: TLS needs the hostlens binary"));
 }
 
 }  // namespace
