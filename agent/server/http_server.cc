@@ -206,9 +206,18 @@ std::variant<std::unique_ptr<HttpServer>, std::string> HttpServer::Start(
   callbacks.log_message = &LogMessage;
   // An "s" after the port makes CivetWeb speak TLS there, with the context InitSsl sets up.
   if (security.tls) callbacks.init_ssl = &InitSsl;
+  // Limits, so that no client holds the endpoint: a request's headers fit in 16 KiB (else 400);
+  // reading a request and writing its answer each get 3 s (a client that sends nothing, or reads
+  // nothing, loses its worker then); 16 workers, so that a few such clients do not stall a scrape
+  // even meanwhile. CivetWeb's default was one worker held 10 s per idle connection: 8 idle
+  // connections kept a scrape waiting over 15 s.
   const std::vector<std::string> options = {
-      "listening_ports", security.tls ? address + "s" : address, "num_threads", "4", "enable_keep_alive", "yes",
-      "request_timeout_ms", "10000", "enable_directory_listing", "no"};
+      "listening_ports", security.tls ? address + "s" : address,
+      "num_threads", std::to_string(kWorkers),
+      "max_request_size", std::to_string(kMaxRequestHeaderBytes),
+      "request_timeout_ms", std::to_string(kRequestTimeoutMs),
+      "enable_keep_alive", "yes",
+      "enable_directory_listing", "no"};
   try {
     {
       std::lock_guard lock(last_error_mu);

@@ -46,6 +46,12 @@ class BasicAuthenticator;
 // other paths 404, methods other than GET and HEAD 405.
 class HttpServer {
  public:
+  // The endpoint's limits (README "Endpoints"): request headers up to this size (larger: 400),
+  // this long to read a request or write its answer, this many requests served at once.
+  static constexpr int kMaxRequestHeaderBytes = 16384;
+  static constexpr int kRequestTimeoutMs = 3000;
+  static constexpr int kWorkers = 16;
+
   // `address` as CivetWeb's listening_ports takes it ("0.0.0.0:9477",
   // "[::1]:9477"). Error: one line, "failed to listen on ADDR:PORT: reason", or for TLS
   // "TLS: <file and OpenSSL's reason>".

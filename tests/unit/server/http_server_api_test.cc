@@ -9,9 +9,11 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "agent/server/http_server.h"
 
@@ -156,6 +158,38 @@ TEST_F(HttpServerApiTest, MetricsAreGzippedWhenAskedFor) {
     EXPECT_THAT(r, StartsWith("HTTP/1.1 200")) << refusal;
     EXPECT_THAT(r, Not(HasSubstr("Content-Encoding"))) << refusal;
     EXPECT_EQ(Body(r), "m 1\n") << refusal;
+  }
+}
+
+// Request limits: headers over 16 KiB get 400; clients that connect and send nothing lose their
+// worker after the request timeout, so more of them than there are workers delay a scrape by
+// about one timeout, not hold it.
+TEST_F(HttpServerApiTest, BigHeadersAre400AndIdleClientsDoNotHoldTheEndpoint) {
+  Start(false);
+  EXPECT_THAT(Get(port_, "/metrics", "X-Big: " + std::string(15000, 'a') + "\r\n"),
+              StartsWith("HTTP/1.1 200"));
+  EXPECT_THAT(Get(port_, "/metrics", "X-Big: " + std::string(32768, 'a') + "\r\n"),
+              StartsWith("HTTP/1.0 400"));
+
+  std::vector<int> idle;
+  for (int i = 0; i < HttpServer::kWorkers + 4; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port_);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    idle.push_back(fd);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Body(Get(port_, "/metrics")), "m 1\n");
+  const auto waited = std::chrono::steady_clock::now() - start;
+  EXPECT_LT(waited, std::chrono::milliseconds(2 * HttpServer::kRequestTimeoutMs + 1000));
+  // The idle ones were closed by the server by now (a read sees the end).
+  char byte;
+  for (int fd : idle) {
+    EXPECT_EQ(read(fd, &byte, 1), 0);
+    close(fd);
   }
 }
 
