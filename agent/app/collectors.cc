@@ -36,6 +36,7 @@ metrics::Collector SelfCollector(Stages& s) {
             for (const metrics::SeriesLimiter* limiter :
                  {&s.http_metrics.route_limiter(), &s.http_metrics.address_limiter(),
                   &s.db_metrics.address_limiter(), &s.db_metrics.collection_limiter(),
+                  &s.db_metrics.operation_limiter(),
                   &s.db_metrics.error_type_limiter()}) {
               in.series_limited[limiter->family()] += limiter->limited();
             }

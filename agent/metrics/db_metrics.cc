@@ -9,6 +9,7 @@ DbMetrics::DbMetrics(prometheus::Registry& registry, DbMetricsLimits limits)
       collections_("db_client_operation_duration_seconds", limits.collections_per_service),
       error_types_("db_client_operation_duration_seconds",
                    limits.error_types_per_service),
+      operations_("db_client_operation_duration_seconds", limits.operations_per_service),
       duration_(prometheus::BuildHistogram()
                     .Name("db_client_operation_duration_seconds")
                     .Help("Duration of database and cache operations as the client saw them: "
@@ -68,8 +69,10 @@ void DbMetrics::RecordOperation(const std::string& service, std::string_view sys
       collection.empty() ? std::string_view() : std::string_view(collections_.Admit(service, collection));
   const std::string_view error =
       error_type.empty() ? std::string_view() : std::string_view(error_types_.Admit(service, error_type));
-  duration_.Get({service, system, operation, table, error}, DurationBuckets()).Observe(seconds);
-  if (slow) slow_.Get({service, system, operation, table}).Increment();
+  const std::string_view name =
+      operation.empty() ? std::string_view() : std::string_view(operations_.Admit(service, operation));
+  duration_.Get({service, system, name, table, error}, DurationBuckets()).Observe(seconds);
+  if (slow) slow_.Get({service, system, name, table}).Increment();
 }
 
 void DbMetrics::RecordLookups(const std::string& service, std::string_view system, uint32_t hits,

@@ -163,6 +163,42 @@ TEST_F(Caches, RedisClientReplyOffAndSkip) {
   ExpectNothingLost(agent);
 }
 
+// 100,000 commands with random names (Redis answers each "unknown command"): db_operation_name
+// stays under its per-service cap, the overflow is counted under __other__ and in
+// hostlens_series_limited_total, every command is still counted, and the agent stays small.
+TEST_F(Caches, RandomCommandNamesStayUnderTheSeriesCap) {
+  RedisServer redis;
+  ASSERT_TRUE(redis.ok()) << redis.error();
+  Agent agent({"--exe", "/python3[.0-9]*$"});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  auto run = RunProcess({"/usr/bin/python3", "-B",
+                         HOSTLENS_SOURCE_DIR "/tests/integration/clients/random_redis_commands.py",
+                         std::to_string(redis.port()), "100000"},
+                        std::chrono::seconds(120));
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  ASSERT_EQ(run.out, "100000\n");
+  const Labels python = {{"service_name", PythonService()}, {"db_system_name", "redis"}};
+  EXPECT_EQ(Settle([&] { return agent.SumOf(kOpCount, python); }, 100000), 100000)
+      << Excerpt(agent);
+  size_t series = 0;
+  for (const auto& s : ParseSamples(agent.Get("/metrics").body)) {
+    if (s.name == kOpCount && s.labels.at("service_name") == PythonService()) ++series;
+  }
+  EXPECT_EQ(series, 201u);  // the cap's 200 names and __other__
+  EXPECT_EQ(agent.SumOf(kOpCount, {{"service_name", PythonService()},
+                                   {"db_operation_name", "__other__"}}),
+            100000 - 200);
+  EXPECT_EQ(agent.SumOf("hostlens_series_limited_total",
+                        {{"family", "db_client_operation_duration_seconds"}}),
+            100000 - 200)
+      << Excerpt(agent);
+  const std::string status =
+      ReadFile("/proc/" + std::to_string(agent.process().pid()) + "/status");
+  const size_t rss_kb = std::stoul(status.substr(status.find("VmRSS:") + 6));
+  EXPECT_LT(rss_kb, 64u * 1024) << "VmRSS " << rss_kb << " kB";
+  ExpectNothingLost(agent);
+}
+
 // pymemcache: noreply sets, a multi-key get with misses, deletes, incr.
 TEST_F(Caches, MemcachedSetsMultiGetsAndNoreply) {
   MemcachedServer memcached;

@@ -56,6 +56,26 @@ TEST_F(DbMetricsTest, SlowQueriesAreCountedWithoutTheError) {
       << Text();
 }
 
+TEST_F(DbMetricsTest, OperationNamesPastTheirCapAreOther) {
+  DbMetrics db(registry_, {/*server_addresses_per_service=*/500, /*collections_per_service=*/500,
+                           /*error_types_per_service=*/200, /*operations_per_service=*/2});
+  db.RecordOperation("api", "redis", "GET", "", "", 0.001, false);
+  db.RecordOperation("api", "redis", "SET", "", "", 0.001, false);
+  db.RecordOperation("api", "redis", "XKCDFOOBAR", "", "ERR", 0.001, false);
+  db.RecordOperation("api", "redis", "QWERTYUIOP", "", "ERR", 0.001, false);
+  db.RecordOperation("api", "redis", "GET", "", "", 0.001, false);  // admitted already
+  db.RecordOperation("web", "redis", "XKCDFOOBAR", "", "ERR", 0.001, false);  // its own cap
+  EXPECT_TRUE(Has("db_client_operation_duration_seconds_count{db_collection_name=\"\","
+                  "db_operation_name=\"__other__\",db_system_name=\"redis\",error_type=\"ERR\","
+                  "service_name=\"api\"} 2"))
+      << Text();
+  EXPECT_TRUE(Has("db_operation_name=\"GET\",db_system_name=\"redis\",error_type=\"\","
+                  "service_name=\"api\"} 2"));
+  EXPECT_TRUE(Has("db_operation_name=\"XKCDFOOBAR\",db_system_name=\"redis\",error_type=\"ERR\","
+                  "service_name=\"web\"} 1"));
+  EXPECT_EQ(db.operation_limiter().limited(), 2u);
+}
+
 TEST_F(DbMetricsTest, CollectionsAndErrorTypesPastTheirCapsAreOther) {
   DbMetrics db(registry_, {/*server_addresses_per_service=*/500, /*collections_per_service=*/2,
                            /*error_types_per_service=*/1});
