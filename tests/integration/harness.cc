@@ -311,14 +311,16 @@ std::string ReadFile(const std::string& path) {
 }
 
 std::unique_ptr<Process> StartNginx(const std::string& dir, uint16_t port,
-                                    const std::string& server) {
+                                    const std::string& server, int worker_connections,
+                                    int workers) {
   std::string config = R"(daemon off;
 master_process on;
-worker_processes 1;
+worker_processes @WORKERS@;
 user root;
 pid @DIR@/nginx.pid;
 error_log @DIR@/error.log warn;
-events { worker_connections 1024; }
+worker_rlimit_nofile @FILES@;
+events { worker_connections @CONNECTIONS@; }
 http {
   access_log off;
   client_body_temp_path @DIR@/body;
@@ -328,7 +330,11 @@ http {
   scgi_temp_path @DIR@/scgi;
 )" + server + "}\n";
   for (const auto& [key, value] :
-       {std::pair<std::string, std::string>{"@DIR@", dir}, {"@PORT@", std::to_string(port)}}) {
+       {std::pair<std::string, std::string>{"@DIR@", dir},
+        {"@PORT@", std::to_string(port)},
+        {"@WORKERS@", std::to_string(workers)},
+        {"@CONNECTIONS@", std::to_string(worker_connections)},
+        {"@FILES@", std::to_string(worker_connections + 1024)}}) {
     for (size_t at; (at = config.find(key)) != std::string::npos;) config.replace(at, key.size(), value);
   }
   std::ofstream(dir + "/nginx.conf") << config;

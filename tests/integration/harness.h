@@ -167,7 +167,8 @@ std::string ReadFile(const std::string& path);
 // writes kept in `dir`: `server` is the configuration's server block, in which @DIR@ and @PORT@
 // stand for `dir` and `port`. Writes dir/nginx.conf first.
 std::unique_ptr<Process> StartNginx(const std::string& dir, uint16_t port,
-                                    const std::string& server);
+                                    const std::string& server, int worker_connections = 1024,
+                                    int workers = 1);
 
 // A self-signed certificate made with openssl for localhost, api.payments.example and 127.0.0.1:
 // `dir`/cert.pem and `dir`/key.pem. Empty on success, else openssl's output.

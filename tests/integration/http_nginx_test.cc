@@ -7,8 +7,10 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "harness.h"
 
@@ -185,6 +187,64 @@ TEST_F(HttpNginx, BurstBeyondATinyRingBufferIsCountedLostThenAQuietLoadIsExact) 
   EXPECT_EQ(agent_->SumOf("hostlens_events_lost_total", {{"reason", "ringbuf_full"}}), lost_before)
       << Excerpt(*agent_);
   EXPECT_EQ(agent_->Get("/healthz").status, 200);
+}
+
+// 20,000 connections open at once to a tracked nginx, one request each: every request counted,
+// every connection followed (the agent's and the kernel's tables), the agent under 64 MB; when
+// they close, the tables empty.
+TEST(HttpNginxScale, TwentyThousandConcurrentConnectionsAreFollowedAndCounted) {
+  if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;
+  // Two nginx workers and two clients of 10,000 each: every process stays under a hard
+  // RLIMIT_NOFILE of 20,000 (raising it takes CAP_SYS_RESOURCE, which a container may not have).
+  constexpr int kConnections = 20000;
+  constexpr int kPerProcess = kConnections / 2;
+  TempDir dir("nginx-scale");
+  const uint16_t port = FreePort();
+  auto nginx = StartNginx(dir.path(), port, kNginxServer, kPerProcess + 1000, /*workers=*/2);
+  ASSERT_TRUE(WaitForHttpStatus(port, "/hello", 200, 10s)) << ReadFile(dir.path() + "/error.log");
+  Agent agent({"--pid", std::to_string(nginx->pid())});
+  ASSERT_TRUE(agent.WaitReady()) << agent.process().Stderr();
+  ASSERT_TRUE(WaitFor([&] { return agent.Metric("hostlens_tracked_processes") == 3; }))
+      << Excerpt(agent);
+  const double before = agent.SumOf(kServerCount, {{"service_name", "nginx"}});
+
+  std::vector<std::unique_ptr<Process>> clients;
+  std::vector<std::string> ready;
+  for (int i = 0; i < 2; ++i) {
+    ready.push_back(dir.path() + "/ready" + std::to_string(i));
+    clients.push_back(std::make_unique<Process>(std::vector<std::string>{
+        "/usr/bin/python3", "-B", HOSTLENS_SOURCE_DIR "/tests/integration/clients/many_connections.py",
+        std::to_string(port), "/hello", std::to_string(kPerProcess), ready.back(), "60"}));
+  }
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          return (fs::exists(ready[i]) && ReadFile(ready[i]) == std::to_string(kPerProcess)) ||
+                 clients[i]->Wait(0ms).has_value();
+        },
+        120s));
+    ASSERT_EQ(ReadFile(ready[i]), std::to_string(kPerProcess))
+        << clients[i]->Stderr() << ReadFile(dir.path() + "/error.log");
+  }
+  auto served = [&] { return agent.SumOf(kServerCount, {{"service_name", "nginx"}}) - before; };
+  EXPECT_EQ(Settle(served, kConnections), kConnections) << Excerpt(agent);
+  EXPECT_EQ(Settle([&] { return *agent.Metric("hostlens_tracked_connections"); }, kConnections),
+            kConnections)
+      << Excerpt(agent);
+  EXPECT_EQ(agent.Metric("hostlens_bpf_map_entries{map=\"conns\"}"), kConnections);
+  const std::string status = ReadFile("/proc/" + std::to_string(agent.process().pid()) + "/status");
+  const size_t rss_kb = std::stoul(status.substr(status.find("VmRSS:") + 6));
+  EXPECT_LT(rss_kb, 64u * 1024) << "VmRSS " << rss_kb << " kB";
+  std::cout << "agent VmRSS with " << kConnections << " connections open: " << rss_kb << " kB\n";
+  EXPECT_EQ(agent.SumOf("hostlens_connections_evicted_total"), 0);
+  hostlens::testing::ExpectNoEventsLost(agent, Excerpt);
+
+  for (auto& client : clients) client->KillGroup();
+  EXPECT_EQ(Settle([&] { return *agent.Metric("hostlens_tracked_connections"); }, 0), 0)
+      << Excerpt(agent);
+  EXPECT_EQ(Settle([&] { return *agent.Metric("hostlens_bpf_map_entries{map=\"conns\"}"); }, 0),
+            0);
+  nginx->KillGroup();
 }
 
 // The same load with the fast path off: every payload goes to the agent, the counts are the same.

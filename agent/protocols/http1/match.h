@@ -5,7 +5,7 @@
 // is evicted or a response is lost.
 
 #include <cstdint>
-#include <deque>
+#include <cstddef>
 #include <vector>
 
 #include "agent/protocols/http1/types.h"
@@ -40,7 +40,32 @@ class Matcher {
   uint64_t lost_responses() const { return lost_responses_; }
 
  private:
-  std::deque<Request> pending_;
+  // The waiting requests, oldest first: a vector and the index of the front instead of a
+  // std::deque, whose empty state alone allocates about 600 bytes (a map and a 512-byte block):
+  // every connection has a matcher, and 20,000 connections kept the agent over 64 MB.
+  class Queue {
+   public:
+    size_t size() const { return items_.size() - head_; }
+    bool empty() const { return head_ == items_.size(); }
+    Request& front() { return items_[head_]; }
+    const Request& front() const { return items_[head_]; }
+    Request& back() { return items_.back(); }
+    void push_back(Request request) { items_.push_back(std::move(request)); }
+    void pop_front() {
+      if (++head_ == items_.size()) {
+        items_.clear();
+        head_ = 0;
+      } else if (head_ >= 64 && head_ * 2 >= items_.size()) {
+        items_.erase(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+      }
+    }
+
+   private:
+    std::vector<Request> items_;
+    size_t head_ = 0;
+  };
+  Queue pending_;
   uint64_t responses_to_skip_ = 0;  // answers to evicted requests still to come
   std::vector<Exchange> exchanges_;
   uint64_t evicted_requests_ = 0;
