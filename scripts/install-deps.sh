@@ -30,7 +30,7 @@ build_pkgs=(
   clang llvm                 # compiles bpf/*.bpf.c to BPF objects
   libclang-rt-14-dev         # libFuzzer and sanitizer runtimes for the fuzz targets
   libbpf-dev bpftool         # loads BPF programs; generates skeletons and vmlinux.h
-  libelf-dev zlib1g-dev      # libbpf's own link dependencies
+  libelf-dev zlib1g-dev      # libbpf's own link dependencies; zlib also gzips /metrics
   prometheus-cpp-dev         # metric registry and text serializer
   libcivetweb-dev            # HTTP server for /metrics and the APIs
   libcrypt-dev               # crypt_r (libxcrypt): bcrypt checks of --web-config-file's basic_auth_users
