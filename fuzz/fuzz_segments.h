@@ -1,6 +1,6 @@
 #pragma once
 
-// What every parser's libFuzzer target shares: FUZZ_CHECK, and turning the input into the
+// What every protocol parser's libFuzzer target shares: FUZZ_CHECK (fuzz_check.h), and turning the input into the
 // syscalls of one connection (payload bytes from the front of the input, control values from
 // the back) fed to a Stream as captured or fully captured.
 
@@ -16,13 +16,7 @@
 
 #include "agent/protocols/segment.h"
 
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (0)
+#include "fuzz_check.h"
 
 namespace hostlens::fuzz {
 

@@ -20,20 +20,12 @@
 #include <string_view>
 
 #include "agent/metrics/route_template.h"
+#include "fuzz_check.h"
 
 namespace {
 
 using hostlens::metrics::RouteRules;
 using hostlens::metrics::RouteTemplater;
-
-#define FUZZ_CHECK(cond, text)                                                               \
-  do {                                                                                       \
-    if (!(cond)) {                                                                           \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n  on: %s\n", __FILE__, __LINE__, #cond, \
-                   std::string(text).c_str());                                               \
-      std::abort();                                                                          \
-    }                                                                                        \
-  } while (0)
 
 bool ValidUtf8(std::string_view s) {
   size_t i = 0;
@@ -49,16 +41,16 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
-void CheckLabel(const std::optional<std::string>& route, std::string_view target) {
+void CheckLabel(const std::optional<std::string>& route) {
   if (!route) return;
   const std::string& r = *route;
-  FUZZ_CHECK(!r.empty(), target);
-  FUZZ_CHECK(r.size() <= RouteTemplater::kMaxRouteBytes, target);
-  FUZZ_CHECK(ValidUtf8(r), target);
+  FUZZ_CHECK(!r.empty());
+  FUZZ_CHECK(r.size() <= RouteTemplater::kMaxRouteBytes);
+  FUZZ_CHECK(ValidUtf8(r));
   for (char c : r) {
     const auto u = static_cast<unsigned char>(c);
-    FUZZ_CHECK(u >= 0x21 && u != 0x7f, std::string(target) + "\n  → " + r);
-    FUZZ_CHECK(c != '?' && c != '#' && c != '@', std::string(target) + "\n  → " + r);
+    FUZZ_CHECK(u >= 0x21 && u != 0x7f);
+    FUZZ_CHECK(c != '?' && c != '#' && c != '@');
   }
 }
 
@@ -86,13 +78,9 @@ const RouteTemplater& Configured() {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view target(reinterpret_cast<const char*>(data), size);
-  CheckLabel(Heuristic().Template(target), target);
-  const auto configured = Configured().Template(target);
-  CheckLabel(configured, target);
-  // The heuristic's own judgement of one segment: never throws, and an id-like segment is never
-  // kept as text, so "{id}" itself must not be judged id-like (a label would change when read
-  // again).
+  CheckLabel(Heuristic().Template(target));
+  CheckLabel(Configured().Template(target));
+  // The heuristic's own judgement of one segment, on any bytes (the sanitizers watch it).
   (void)RouteTemplater::IsIdLikeSegment(target);
-  FUZZ_CHECK(!RouteTemplater::IsIdLikeSegment(RouteTemplater::kIdSegment), target);
   return 0;
 }

@@ -17,9 +17,8 @@ constexpr std::string_view kSelectorKeys = "service_name, pid, port, exe";
 constexpr std::string_view kHttpKeys = "routes, exclude_routes, max_routes_per_service";
 constexpr std::string_view kDbKeys = "slow_query_threshold, slow_queries_kept";
 
-// Walks the document and keeps the first problem with where it is, so the user fixes the file
-// from top to bottom.
-class SettingsReader {
+// The --config file's reader (YamlReader: the first problem, with its line).
+class SettingsReader : public YamlReader {
  public:
   bool Read(const YAML::Node& root, FileSettings* settings) {
     if (root.IsNull()) return true;
@@ -61,26 +60,8 @@ class SettingsReader {
     return true;
   }
 
-  // "line N: <problem>"
-  const std::string& problem() const { return problem_; }
-
  private:
   using Entry = std::pair<YAML::Node, YAML::Node>;
-
-  bool Fail(const YAML::Mark& mark, std::string message) {
-    problem_ = mark.is_null() ? std::move(message)
-                              : "line " + std::to_string(mark.line + 1) + ": " + std::move(message);
-    return false;
-  }
-
-  bool ReadKey(const YAML::Node& key_node, std::set<std::string>* seen, std::string* key) {
-    if (!key_node.IsScalar()) {
-      return Fail(key_node.Mark(), "expected a key name, got " + DescribeNode(key_node));
-    }
-    *key = key_node.Scalar();
-    if (!seen->insert(*key).second) return Fail(key_node.Mark(), "duplicate key " + Quote(*key));
-    return true;
-  }
 
   // An empty value ("key:") has no position of its own worth showing: yaml-cpp places it on the
   // next line. Problems with it are reported on the key's line.
@@ -269,8 +250,6 @@ class SettingsReader {
     }
     return joined;
   }
-
-  std::string problem_;
 };
 
 ConfigFileResult Failure(std::string_view source_name, std::string_view problem) {

@@ -41,8 +41,8 @@ bool LooksLikeBcrypt(std::string_view hash) {
   return true;
 }
 
-// Walks the document and keeps the first problem with where it is.
-class WebConfigReader {
+// The --web-config-file's reader (YamlReader: the first problem, with its line).
+class WebConfigReader : public YamlReader {
  public:
   explicit WebConfigReader(std::string_view base_dir) : base_dir_(base_dir) {}
 
@@ -72,24 +72,7 @@ class WebConfigReader {
     return true;
   }
 
-  const std::string& problem() const { return problem_; }
-
  private:
-  bool Fail(const YAML::Mark& mark, std::string message) {
-    problem_ = mark.is_null() ? std::move(message)
-                              : "line " + std::to_string(mark.line + 1) + ": " + std::move(message);
-    return false;
-  }
-
-  bool ReadKey(const YAML::Node& key_node, std::set<std::string>* seen, std::string* key) {
-    if (!key_node.IsScalar()) {
-      return Fail(key_node.Mark(), "expected a key name, got " + DescribeNode(key_node));
-    }
-    *key = key_node.Scalar();
-    if (!seen->insert(*key).second) return Fail(key_node.Mark(), "duplicate key " + Quote(*key));
-    return true;
-  }
-
   // An empty value has no position worth showing (yaml-cpp puts it on the next line): problems
   // with it are reported on the key's line, as in config_file.cc.
   bool ReadScalar(const YAML::Node& key, const YAML::Node& value, std::string_view name,
@@ -201,7 +184,6 @@ class WebConfigReader {
   }
 
   std::string base_dir_;
-  std::string problem_;
 };
 
 WebConfigResult Failure(std::string_view source_name, std::string_view problem) {

@@ -118,4 +118,20 @@ bool ReadSmallFile(const std::string& path, std::string_view what, std::string* 
   return true;
 }
 
+bool YamlReader::Fail(const YAML::Mark& mark, std::string message) {
+  problem_ = mark.is_null() ? std::move(message)
+                            : "line " + std::to_string(mark.line + 1) + ": " + std::move(message);
+  return false;
+}
+
+bool YamlReader::ReadKey(const YAML::Node& key_node, std::set<std::string>* seen,
+                         std::string* key) {
+  if (!key_node.IsScalar()) {
+    return Fail(key_node.Mark(), "expected a key name, got " + DescribeNode(key_node));
+  }
+  *key = key_node.Scalar();
+  if (!seen->insert(*key).second) return Fail(key_node.Mark(), "duplicate key " + Quote(*key));
+  return true;
+}
+
 }  // namespace hostlens::config

@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,22 @@ std::optional<YAML::Node> LoadSingleDocument(std::string_view yaml, std::string*
 
 // "<source_name>: <problem>" on one line: control bytes shown as \n, \t or \xNN.
 std::string SourceError(std::string_view source_name, std::string_view problem);
+
+// What the readers of both files share: they walk the document and keep its first problem, with
+// where it is ("line N: ..."), so that the user fixes the file from top to bottom.
+class YamlReader {
+ public:
+  const std::string& problem() const { return problem_; }
+
+ protected:
+  // Keeps `message` (with the mark's line, if it has one) and returns false.
+  bool Fail(const YAML::Mark& mark, std::string message);
+  // A mapping's key: a scalar, not seen before in `seen`.
+  bool ReadKey(const YAML::Node& key_node, std::set<std::string>* seen, std::string* key);
+
+ private:
+  std::string problem_;
+};
 
 // Reads all of `path` into `text`, failing past 1 MiB: such a file is a few hundred bytes, and
 // the cap keeps `--config /dev/zero` from hanging startup. On failure `problem` is "cannot open:

@@ -109,7 +109,7 @@ TEST(Faults, ARecycledPidIsANewProcessToTheAgent) {
 // Hostile input on a tracked server's connections (tests/integration/clients/hostile_client.py:
 // random bytes, a TLS ClientHello to the plaintext port, a cut request line, lying lengths, a 1 GB
 // Content-Length, a million headers, a 1 MB request line): the agent neither crashes nor stalls,
-// answers /healthz throughout, counts no GET /fast that was not one, and counts the next plain
+// answers /healthz after it, counts no GET /fast that was not one, and counts the next plain
 // requests exactly.
 TEST(Faults, HostileInputOnTrackedConnectionsNeitherCrashesNorStallsTheAgent) {
   if (auto why = WhyBpfUnavailable(); !why.empty()) GTEST_SKIP() << why;

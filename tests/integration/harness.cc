@@ -265,39 +265,33 @@ std::optional<double> Agent::Metric(const std::string& series) {
   return std::nullopt;
 }
 
-std::vector<int> BpfProgramIdsOf(pid_t pid) {
-  // Every BPF program and link fd of the process names its program in
-  // fdinfo ("prog_id:"); bpftool's own pid listing is not built in Debian's.
+namespace {
+
+// The ids an fd of process `pid` names in its fdinfo after `key` ("prog_id:" for program and
+// link fds, "map_id:" for map fds); bpftool's own pid listing is not built in Debian's.
+std::vector<int> IdsInFdinfo(pid_t pid, const std::string& key) {
   std::set<int> ids;
   const std::string fdinfo = "/proc/" + std::to_string(pid) + "/fdinfo";
   for (const auto& entry : std::filesystem::directory_iterator(fdinfo)) {
     std::istringstream in(ReadFile(entry.path()));
-    std::string key;
+    std::string word;
     int value;
-    while (in >> key) {
-      if (key == "prog_id:" && in >> value) ids.insert(value);
+    while (in >> word) {
+      if (word == key && in >> value) ids.insert(value);
     }
   }
   return {ids.begin(), ids.end()};
 }
+
+}  // namespace
+
+std::vector<int> BpfProgramIdsOf(pid_t pid) { return IdsInFdinfo(pid, "prog_id:"); }
 
 bool BpfProgramExists(int id) {
   return RunCommand("bpftool prog show id " + std::to_string(id)).exit_code == 0;
 }
 
-std::vector<int> BpfMapIdsOf(pid_t pid) {
-  std::set<int> ids;
-  const std::string fdinfo = "/proc/" + std::to_string(pid) + "/fdinfo";
-  for (const auto& entry : std::filesystem::directory_iterator(fdinfo)) {
-    std::istringstream in(ReadFile(entry.path()));
-    std::string key;
-    int value;
-    while (in >> key) {
-      if (key == "map_id:" && in >> value) ids.insert(value);
-    }
-  }
-  return {ids.begin(), ids.end()};
-}
+std::vector<int> BpfMapIdsOf(pid_t pid) { return IdsInFdinfo(pid, "map_id:"); }
 
 bool BpfMapExists(int id) {
   return RunCommand("bpftool map show id " + std::to_string(id)).exit_code == 0;

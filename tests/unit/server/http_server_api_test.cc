@@ -7,7 +7,6 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include <chrono>
 #include <memory>
@@ -16,6 +15,7 @@
 #include <vector>
 
 #include "agent/server/http_server.h"
+#include "tests/unit/server/gunzip.h"
 
 namespace hostlens::server {
 namespace {
@@ -64,25 +64,6 @@ std::string Get(uint16_t port, const std::string& target, const std::string& hea
   for (ssize_t n; (n = read(fd, buf, sizeof(buf))) > 0;) response.append(buf, n);
   close(fd);
   return response;
-}
-
-// A gzip member inflated with zlib; "" if it is not one.
-std::string Gunzip(const std::string& data) {
-  z_stream stream{};
-  if (inflateInit2(&stream, 15 + 16) != Z_OK) return "";
-  stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  stream.avail_in = static_cast<uInt>(data.size());
-  std::string out;
-  char buf[4096];
-  int result = Z_OK;
-  while (result == Z_OK) {
-    stream.next_out = reinterpret_cast<Bytef*>(buf);
-    stream.avail_out = sizeof(buf);
-    result = inflate(&stream, Z_NO_FLUSH);
-    out.append(buf, sizeof(buf) - stream.avail_out);
-  }
-  inflateEnd(&stream);
-  return result == Z_STREAM_END ? out : "";
 }
 
 std::string Body(const std::string& response) {
